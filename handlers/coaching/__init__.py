@@ -1,0 +1,1 @@
+"""Handlers of the coaching API (/api/v1)."""

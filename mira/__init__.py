@@ -1,0 +1,1 @@
+"""Mira: a self-hostable server for the coaching API and the voice agents API."""

@@ -1,0 +1,1 @@
+"""Transcript analytics, scoring against templates and insight extraction. No web imports."""

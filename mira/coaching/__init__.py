@@ -1,0 +1,1 @@
+"""The coaching API's use cases: one module per resource, each taking a session and tenant."""

@@ -1,0 +1,200 @@
+"""Meetings: listing, one with its transcript, recording them, their transcripts, re-analysis."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mira.coach.transcripts import TranscriptError, assign_roles, parse_transcript
+from mira.errors import BadRequest, Conflict, NotFound
+from mira.pagination import Page, paginate
+from mira.timestamps import parse_timestamp, to_wire
+from mira.webhooks import emit_event
+from models import Meeting, Transcript, User
+
+
+def meeting_to_wire(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "id": str(meeting.id),
+        "user_id": str(meeting.user_id),
+        "title": meeting.title,
+        "call_type": meeting.call_type,
+        "status": meeting.status,
+        "started_at": to_wire(meeting.started_at),
+        "ended_at": to_wire(meeting.ended_at),
+        "duration_seconds": meeting.duration_seconds,
+        "participants": meeting.participants,
+        "created_at": to_wire(meeting.created_at),
+        "updated_at": to_wire(meeting.updated_at),
+    }
+
+
+def list_meetings(
+    session: Session,
+    organization_id: uuid.UUID,
+    *,
+    page: int,
+    limit: int,
+    status: str | None = None,
+    user_id: uuid.UUID | None = None,
+    started_from: datetime | None = None,
+    started_to: datetime | None = None,
+) -> Page:
+    query = select(Meeting).where(Meeting.organization_id == organization_id)
+    if status is not None:
+        query = query.where(Meeting.status == status)
+    if user_id is not None:
+        query = query.where(Meeting.user_id == user_id)
+    if started_from is not None:
+        query = query.where(Meeting.started_at >= started_from)
+    if started_to is not None:
+        query = query.where(Meeting.started_at <= started_to)
+    query = query.order_by(Meeting.started_at.desc(), Meeting.id.desc())
+    return paginate(session, query, page, limit, meeting_to_wire)
+
+
+def find_meeting(session: Session, organization_id: uuid.UUID, meeting_id: uuid.UUID) -> Meeting:
+    meeting = session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, Meeting.organization_id == organization_id)
+    )
+    if meeting is None:
+        raise NotFound("Meeting not found")
+    return meeting
+
+
+def get_meeting(
+    session: Session, organization_id: uuid.UUID, meeting_id: uuid.UUID
+) -> dict[str, Any]:
+    meeting = find_meeting(session, organization_id, meeting_id)
+    transcript = session.get(Transcript, meeting.id)
+    return meeting_to_wire(meeting) | {"transcript": transcript.segments if transcript else []}
+
+
+TRANSCRIPT_FORMATS = {"text/vtt": "vtt", "application/x-subrip": "srt", "text/plain": "text"}
+
+
+def _checked_segments(segments: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    for index, segment in enumerate(segments):
+        if segment["end"] < segment["start"]:
+            raise BadRequest(f"body field '{field}.{index}.end': ends before it starts")
+    return segments
+
+
+def _rep_of(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = session.scalar(
+        select(User).where(User.id == user_id, User.organization_id == organization_id)
+    )
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+def _queue_analysis(meeting: Meeting) -> None:
+    meeting.status = "fetched"
+    meeting.analysis_attempts = 0
+    meeting.failure_reason = None
+    meeting.lease_expires_at = None
+
+
+def _transcript_ready(session: Session, meeting: Meeting, now: datetime) -> None:
+    _queue_analysis(meeting)
+    emit_event(
+        session,
+        meeting.organization_id,
+        "meeting.transcript_ready",
+        {"meeting_id": str(meeting.id), "user_id": str(meeting.user_id)},
+        now,
+    )
+
+
+def create_meeting(
+    session: Session, organization_id: uuid.UUID, fields: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    rep = _rep_of(session, organization_id, uuid.UUID(fields["user_id"]))
+    started_at = parse_timestamp(fields["started_at"], "body field 'started_at'")
+    ended_at = parse_timestamp(fields.get("ended_at"), "body field 'ended_at'")
+    assert started_at is not None  # required by the spec
+    if ended_at is not None and ended_at < started_at:
+        raise BadRequest("body field 'ended_at': ends before it starts")
+    segments = _checked_segments(fields.get("transcript", []), "transcript")
+    meeting = Meeting(
+        organization_id=organization_id,
+        user_id=rep.id,
+        title=fields["title"],
+        call_type=fields["call_type"],
+        status="pending",
+        started_at=started_at,
+        ended_at=ended_at,
+        duration_seconds=round((ended_at - started_at).total_seconds()) if ended_at else None,
+        participants=[
+            {"name": rep.name, "role": "rep", "user_id": str(rep.id)},
+            {"role": "prospect", **fields["prospect"]},
+        ],
+        created_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    if segments:
+        session.add(Transcript(meeting_id=meeting.id, segments=segments, created_at=now))
+        _transcript_ready(session, meeting, now)
+    session.flush()
+    return meeting_to_wire(meeting) | {"transcript": segments}
+
+
+def _not_running(meeting: Meeting, now: datetime) -> None:
+    if (
+        meeting.status == "processing"
+        and meeting.lease_expires_at
+        and meeting.lease_expires_at > now
+    ):
+        raise Conflict("Meeting is being analysed; retry when its status is no longer 'processing'")
+
+
+def attach_transcript(
+    session: Session,
+    organization_id: uuid.UUID,
+    meeting_id: uuid.UUID,
+    body: dict[str, Any] | str | bytes,
+    content_type: str,
+    now: datetime,
+) -> dict[str, Any]:
+    meeting = find_meeting(session, organization_id, meeting_id)
+    _not_running(meeting, now)
+    if isinstance(body, dict):
+        segments = _checked_segments(body["segments"], "segments")
+    else:
+        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+        try:
+            cues = parse_transcript(text, TRANSCRIPT_FORMATS[content_type])
+        except TranscriptError as exc:
+            raise BadRequest(str(exc)) from None
+        reps = [p["name"] for p in meeting.participants if p["role"] == "rep"]
+        segments = assign_roles(cues, reps)
+    transcript = session.get(Transcript, meeting.id)
+    if transcript is None:
+        session.add(Transcript(meeting_id=meeting.id, segments=segments, created_at=now))
+    else:
+        transcript.segments, transcript.created_at = segments, now
+    if meeting.ended_at is None and segments:
+        meeting.duration_seconds = round(segments[-1]["end"])
+        meeting.ended_at = meeting.started_at + timedelta(seconds=meeting.duration_seconds)
+    _transcript_ready(session, meeting, now)
+    session.flush()
+    return meeting_to_wire(meeting) | {"transcript": segments}
+
+
+def reanalyse_meeting(
+    session: Session, organization_id: uuid.UUID, meeting_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    meeting = find_meeting(session, organization_id, meeting_id)
+    _not_running(meeting, now)
+    transcript = session.get(Transcript, meeting.id)
+    if transcript is None:
+        raise Conflict("Meeting has no transcript to analyse")
+    _queue_analysis(meeting)
+    session.flush()
+    return meeting_to_wire(meeting) | {"transcript": transcript.segments}

@@ -1,0 +1,185 @@
+"""Rate limits per API key and per client IP, counted where every worker and machine sees them.
+
+Counters live in the server's own database by default (a fixed-window `limits` storage over one
+upsert), or in any storage `limits` knows, e.g. Redis, via MIRA_RATE_LIMIT_STORAGE.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import anyio.to_thread
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mira.errors import ApiError
+from mira.keys import hash_key
+from models import RateLimitCounter
+
+LIMIT_EXCEEDED = "Rate limit exceeded. Please retry after 60 seconds."
+
+_INCREMENT = text(
+    "INSERT INTO rate_limit_counters (key, count, expires_at) VALUES (:key, :amount, :new_expiry)"
+    " ON CONFLICT (key) DO UPDATE SET"
+    " count = CASE WHEN rate_limit_counters.expires_at <= :now THEN :amount"
+    " ELSE rate_limit_counters.count + :amount END,"
+    " expires_at = CASE WHEN rate_limit_counters.expires_at <= :now THEN :new_expiry"
+    " ELSE rate_limit_counters.expires_at END"
+    " RETURNING count"
+)
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in the `rate_limit_counters` table (SQLite 3.35+ or PostgreSQL)."""
+
+    STORAGE_SCHEME = ["mira-database"]
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        with self.engine.begin() as connection:
+            params = {"key": key, "amount": amount, "now": now, "new_expiry": now + expiry}
+            return int(connection.execute(_INCREMENT, params).scalar_one())
+
+    def _row(self, key: str) -> tuple[int, float] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(RateLimitCounter.count, RateLimitCounter.expires_at).where(
+                    RateLimitCounter.key == key, RateLimitCounter.expires_at > time.time()
+                )
+            ).first()
+        return None if row is None else (int(row[0]), float(row[1]))
+
+    def get(self, key: str) -> int:
+        row = self._row(key)
+        return 0 if row is None else row[0]
+
+    def get_expiry(self, key: str) -> float:
+        row = self._row(key)
+        return time.time() if row is None else row[1]
+
+    def check(self) -> bool:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as connection:
+            return connection.execute(delete(RateLimitCounter)).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
+
+
+class RateLimited(ApiError):
+    status = 429
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__(LIMIT_EXCEEDED)
+        self.headers = headers
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+class RateLimiter:
+    """Counts one hit against each identifier and reports the tightest of the windows."""
+
+    def __init__(self, item: RateLimitItem, storage: Storage) -> None:
+        self.item = item
+        self.strategy = FixedWindowRateLimiter(storage)
+
+    def hit(self, *identifiers: str) -> Verdict:
+        verdicts = []
+        for identifier in identifiers:
+            allowed = self.strategy.hit(self.item, identifier)
+            reset_at, remaining = self.strategy.get_window_stats(self.item, identifier)
+            reset = min(self.item.get_expiry(), max(0, math.ceil(reset_at - time.time())))
+            verdicts.append(Verdict(allowed, self.item.amount, remaining, reset))
+        return min(verdicts, key=lambda v: (v.allowed, v.remaining))
+
+
+def make_rate_limiter(setting: str, storage_setting: str, engine: Engine) -> RateLimiter | None:
+    if setting.strip().lower() == "off":
+        return None
+    storage = (
+        DatabaseStorage(engine)
+        if storage_setting == "database"
+        else storage_from_string(storage_setting)
+    )
+    if not isinstance(storage, Storage):
+        raise ValueError(f"MIRA_RATE_LIMIT_STORAGE={storage_setting} is not a synchronous storage")
+    return RateLimiter(parse(setting), storage)
+
+
+class RateLimitMiddleware:
+    """In front of security: counts per key and per IP, answers 429 over the limit."""
+
+    def __init__(
+        self, app: ASGIApp, limiter: RateLimiter, path_prefix: str, exempt: tuple[str, ...]
+    ):
+        self.app = app
+        self.limiter = limiter
+        self.path_prefix = path_prefix
+        self.exempt = exempt
+
+    def _identifiers(self, scope: Scope) -> list[str]:
+        client = scope.get("client")
+        identifiers = [f"ip:{client[0] if client else 'unknown'}"]
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                identifiers.append(f"key:{hash_key(value.decode('latin-1'))}")
+        return identifiers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or not path.startswith(self.path_prefix)
+            or path.startswith(self.exempt)
+        ):
+            await self.app(scope, receive, send)
+            return
+        verdict = await anyio.to_thread.run_sync(self.limiter.hit, *self._identifiers(scope))
+        if not verdict.allowed:
+            raise RateLimited(verdict.headers | {"Retry-After": str(max(1, verdict.reset_seconds))})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(k.lower().encode(), v.encode()) for k, v in verdict.headers.items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # The error handler answers with the exception's headers: the window's go along.
+            exc.headers = verdict.headers | dict(getattr(exc, "headers", None) or {})  # type: ignore[attr-defined]
+            raise

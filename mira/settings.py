@@ -1,0 +1,63 @@
+"""Every setting of the server, read once from `MIRA_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    """An unset and an empty variable both mean the default."""
+    return os.environ.get(name, "").strip() or default
+
+
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    # "100/minute" style (the `limits` notation), or "off".
+    rate_limit: str = "100/minute"
+    # Where the shared counters live: "database" (the server's own database) or a
+    # `limits` storage URI such as redis://127.0.0.1:6379/0.
+    rate_limit_storage: str = "database"
+    # Response validation costs time on every request; tests turn it on.
+    validate_responses: bool = False
+    log_level: str = "info"
+    db_pool_size: int = 10
+    # An OpenAI-compatible chat-completions endpoint; unset means the built-in analyser only.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0
+    # Outgoing webhooks: attempts before a delivery is marked failed, and the first retry delay.
+    webhook_max_attempts: int = 8
+    webhook_retry_base_seconds: float = 5.0
+    webhook_timeout: float = 10.0
+    # Receivers on this machine or a private network are refused unless this is set (tests do).
+    webhook_allow_private: bool = False
+    worker_poll_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            # The embedded default: a SQLite file in the working directory.
+            database_url=_env("MIRA_DATABASE_URL", f"sqlite:///{Path.cwd() / 'mira.db'}"),
+            rate_limit=_env("MIRA_RATE_LIMIT", "100/minute"),
+            rate_limit_storage=_env("MIRA_RATE_LIMIT_STORAGE", "database"),
+            validate_responses=_flag("MIRA_VALIDATE_RESPONSES", False),
+            log_level=_env("MIRA_LOG_LEVEL", "info"),
+            db_pool_size=int(_env("MIRA_DB_POOL_SIZE", "10")),
+            llm_base_url=_env("MIRA_LLM_BASE_URL", "") or None,
+            llm_model=_env("MIRA_LLM_MODEL", "gpt-4o-mini"),
+            llm_api_key=_env("MIRA_LLM_API_KEY", "") or None,
+            llm_timeout=float(_env("MIRA_LLM_TIMEOUT", "60")),
+            webhook_max_attempts=int(_env("MIRA_WEBHOOK_MAX_ATTEMPTS", "8")),
+            webhook_retry_base_seconds=float(_env("MIRA_WEBHOOK_RETRY_BASE_SECONDS", "5")),
+            webhook_timeout=float(_env("MIRA_WEBHOOK_TIMEOUT", "10")),
+            webhook_allow_private=_flag("MIRA_WEBHOOK_ALLOW_PRIVATE", False),
+            worker_poll_seconds=float(_env("MIRA_WORKER_POLL_SECONDS", "1")),
+        )

@@ -1,0 +1,205 @@
+"""Outgoing webhooks: an outbox written with the change, delivered by the worker, signed, retried.
+
+`emit_event` adds one delivery row per subscribed receiver inside the caller's transaction, so an
+event exists if and only if its change was committed. `deliver_due` claims due rows under a lease,
+POSTs them signed with the Standard Webhooks scheme, records every attempt, and reschedules
+failures with exponential backoff and jitter until the retry horizon is spent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks.webhooks import Webhook
+
+from mira.timestamps import to_wire
+from models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+LEASE = timedelta(seconds=60)
+
+
+class UnsafeReceiver(ValueError):
+    pass
+
+
+def check_receiver_url(url: str, allow_private: bool, resolve: bool) -> None:
+    """https only, and never this machine or a private network, unless the operator allows it.
+
+    With `resolve`, the host's addresses are looked up too (at delivery time, so that a name that
+    later points inside the network is still refused).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeReceiver("must be an absolute https URL")
+    if allow_private:
+        return
+    if parts.scheme != "https":
+        raise UnsafeReceiver("must use https")
+    host = parts.hostname
+    addresses = [host]
+    if resolve:
+        try:
+            addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)]
+        except OSError as exc:
+            raise UnsafeReceiver(f"cannot resolve {host}: {exc}") from None
+    for address in addresses:
+        if address == "localhost" or address.endswith(".localhost"):
+            raise UnsafeReceiver("must not point at this machine")
+        try:
+            ip = ipaddress.ip_address(address.split("%")[0])
+        except ValueError:
+            continue
+        if not ip.is_global:
+            raise UnsafeReceiver(f"must not point at a private or loopback address ({ip})")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 5.0
+    cap_seconds: float = 3600.0
+    allow_private: bool = False
+
+    def delay(self, attempts: int, rng: random.Random) -> timedelta:
+        """Exponential backoff with full jitter: uniform in [base·2ⁿ/2, base·2ⁿ], capped."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempts - 1))
+        return timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
+
+
+def emit_event(
+    session: Session, organization_id: uuid.UUID, event: str, data: dict[str, Any], now: datetime
+) -> list[WebhookDelivery]:
+    subscriptions = session.scalars(
+        select(WebhookSubscription).where(
+            WebhookSubscription.organization_id == organization_id,
+            WebhookSubscription.deleted_at.is_(None),
+        )
+    ).all()
+    body = {"event": event, "data": data, "timestamp": to_wire(now)}
+    deliveries = [
+        WebhookDelivery(
+            organization_id=organization_id,
+            subscription_id=subscription.id,
+            event=event,
+            payload=body,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for subscription in subscriptions
+        if event in subscription.events
+    ]
+    session.add_all(deliveries)
+    return deliveries
+
+
+def claim_due_deliveries(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Lease due deliveries to this worker; another worker skips rows already locked."""
+    due = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at < now),
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(lease_expires_at=now + LEASE)
+        )
+    return ids
+
+
+def sign(secret: str, delivery_id: str, moment: datetime, body: str) -> dict[str, str]:
+    return {
+        "webhook-id": delivery_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": Webhook(secret).sign(delivery_id, moment, body),
+        "content-type": "application/json",
+        "user-agent": "mira-webhooks/1",
+    }
+
+
+def attempt_delivery(
+    session: Session,
+    delivery_id: uuid.UUID,
+    client: httpx.Client,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+) -> WebhookDelivery:
+    """POST one delivery and record the attempt and the outcome in the caller's transaction."""
+    delivery = session.get_one(WebhookDelivery, delivery_id)
+    subscription = session.get_one(WebhookSubscription, delivery.subscription_id)
+    body = orjson.dumps(delivery.payload).decode()
+    started = time.monotonic()
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        check_receiver_url(subscription.url, policy.allow_private, resolve=True)
+        response = client.post(
+            subscription.url,
+            content=body,
+            headers=sign(subscription.secret, str(delivery.id), now, body),
+        )
+        status_code = response.status_code
+        if not response.is_success:
+            error = f"receiver answered {status_code}"
+    except UnsafeReceiver as exc:
+        error = f"refused: {exc}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    delivery.attempts += 1
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            number=delivery.attempts,
+            attempted_at=now,
+            status_code=status_code,
+            error=error,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )
+    )
+    delivery.lease_expires_at = None
+    if error is None:
+        delivery.status, delivery.delivered_at = "delivered", now
+    elif delivery.attempts >= policy.max_attempts:
+        delivery.status, delivery.next_attempt_at = "failed", None
+    else:
+        delivery.next_attempt_at = now + policy.delay(delivery.attempts, rng)
+    return delivery
+
+
+def deliver_due(
+    sessions: sessionmaker[Session],
+    client: httpx.Client,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+    limit: int = 50,
+) -> int:
+    """Deliver what is due; each delivery commits on its own, so one slow receiver loses nothing."""
+    with sessions.begin() as session:
+        ids = claim_due_deliveries(session, now, limit)
+    for delivery_id in ids:
+        with sessions.begin() as session:
+            attempt_delivery(session, delivery_id, client, now, policy, rng)
+    return len(ids)

@@ -1,0 +1,102 @@
+"""The worker: claims due work from the database — analyses, roleplay scoring, webhook deliveries.
+
+Each unit commits on its own. Run one per machine or many: on PostgreSQL claims skip rows other
+workers hold (`FOR UPDATE SKIP LOCKED`), and expired leases hand a dead worker's rows to the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+
+from mira.coach.analyser import Analyser
+from mira.coach.pipeline import (
+    analyse_meeting,
+    claim_due_meetings,
+    claim_due_roleplays,
+    record_failure,
+    score_roleplay,
+)
+from mira.runtime import Runtime
+from mira.webhooks import RetryPolicy, deliver_due
+from models.base import utcnow
+
+log = logging.getLogger("mira.worker")
+BATCH = 20
+
+
+@dataclass
+class Worker:
+    runtime: Runtime
+    analyser: Analyser
+    client: httpx.Client
+    policy: RetryPolicy
+    clock: Callable[[], datetime] = utcnow
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def start(cls, runtime: Runtime) -> Worker:
+        settings = runtime.settings
+        return cls(
+            runtime=runtime,
+            analyser=Analyser.from_settings(settings),
+            client=httpx.Client(timeout=settings.webhook_timeout),
+            policy=RetryPolicy(
+                max_attempts=settings.webhook_max_attempts,
+                base_seconds=settings.webhook_retry_base_seconds,
+                allow_private=settings.webhook_allow_private,
+            ),
+        )
+
+    def analyse_due_meetings(self) -> int:
+        sessions, now = self.runtime.sessions, self.clock()
+        with sessions.begin() as session:
+            ids = claim_due_meetings(session, now, BATCH)
+        for meeting_id in ids:
+            try:
+                with sessions.begin() as session:
+                    analyse_meeting(session, meeting_id, self.analyser, now)
+            except Exception as exc:
+                log.exception("analysis of meeting %s failed", meeting_id)
+                with sessions.begin() as session:
+                    record_failure(session, meeting_id, f"{type(exc).__name__}: {exc}", now)
+        return len(ids)
+
+    def score_due_roleplays(self) -> int:
+        sessions, now = self.runtime.sessions, self.clock()
+        with sessions.begin() as session:
+            ids = claim_due_roleplays(session, now, BATCH)
+        for roleplay_id in ids:
+            try:
+                with sessions.begin() as session:
+                    score_roleplay(session, roleplay_id, self.analyser, now)
+            except Exception:
+                # The lease expires and the session is tried again.
+                log.exception("scoring roleplay session %s failed", roleplay_id)
+        return len(ids)
+
+    def deliver_webhooks(self) -> int:
+        return deliver_due(self.runtime.sessions, self.client, self.clock(), self.policy, self.rng)
+
+    def run_once(self) -> int:
+        """Do what is due now; the number of units handled (0 means idle)."""
+        return self.analyse_due_meetings() + self.score_due_roleplays() + self.deliver_webhooks()
+
+    def run(self, stop: threading.Event) -> None:
+        poll = self.runtime.settings.worker_poll_seconds
+        log.info("worker started")
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("worker cycle failed; retrying")
+                busy = 0
+            if not busy:
+                stop.wait(poll)
+        log.info("worker stopped")

@@ -1,0 +1,29 @@
+"""SQLAlchemy 2 typed models; importing this package registers every table on `Base.metadata`."""
+
+from models.base import Base
+from models.insights import Insight
+from models.meetings import Meeting, Transcript
+from models.rate_limits import RateLimitCounter
+from models.reports import CriterionScore, Report
+from models.roleplay import RoleplaySession
+from models.templates import Template
+from models.tenancy import ApiKey, Organization, User
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "CriterionScore",
+    "Insight",
+    "Meeting",
+    "Organization",
+    "RateLimitCounter",
+    "Report",
+    "RoleplaySession",
+    "Template",
+    "Transcript",
+    "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from mira.cli import main
+
+KEY = re.compile(r"mira_live_[A-Za-z0-9]{32}")
+
+
+@pytest.fixture
+def mira(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("MIRA_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return run
+
+
+def test_every_command_has_help(mira) -> None:  # type: ignore[no-untyped-def]
+    for command in (
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["keys"],
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke"],
+        ["demo"],
+    ):
+        assert "Usage: " in mira(*command, "--help")
+
+
+def test_keys_create_list_revoke(mira, client) -> None:  # type: ignore[no-untyped-def]
+    output = mira("keys", "create", "--org", "cli-test", "--permissions", "read,write")
+    key = output.strip()
+    assert KEY.fullmatch(key)
+    headers = {"Authorization": f"Bearer {key}"}
+    created = client.post(
+        "/api/v1/templates",
+        headers=headers,
+        json={
+            "name": "t",
+            "prompt_template": "p",
+            "grading_criteria": [{"name": "a", "weight": 100}],
+        },
+    )
+    assert created.status_code == 200  # write granted
+    listing = mira("keys", "list", "--org", "cli-test")
+    assert key[:16] in listing and "write" in listing and key not in listing
+    mira("keys", "revoke", "--org", "cli-test", key[:16])
+    assert client.get("/api/v1/meetings", headers=headers).status_code == 401
+    assert "revoked" in mira("keys", "list", "--org", "cli-test")
+
+
+def test_bad_permissions_and_unknown_orgs_are_refused(mira) -> None:  # type: ignore[no-untyped-def]
+    assert "--permissions" in mira("keys", "create", "--org", "x", "--permissions", "root", code=2)
+    assert "No organization 'nowhere'" in mira("keys", "list", "--org", "nowhere", code=1)
+
+
+def test_demo_runs_twice_without_duplicating(mira, client) -> None:  # type: ignore[no-untyped-def]
+    first = mira("demo", "--meetings", "12")
+    key = KEY.search(first)
+    assert key is not None and f"Bearer {key.group()}" in first and "curl" in first
+    headers = {"Authorization": f"Bearer {key.group()}"}
+    before = client.get("/api/v1/meetings", headers=headers).json()["meta"]["total"]
+    reports = client.get("/api/v1/reports", headers=headers).json()["meta"]["total"]
+    second = mira("demo", "--meetings", "12")
+    assert "already present" in second
+    again = {"Authorization": f"Bearer {KEY.search(second).group()}"}  # type: ignore[union-attr]
+    assert client.get("/api/v1/meetings", headers=again).json()["meta"]["total"] == before > 0
+    assert client.get("/api/v1/reports", headers=again).json()["meta"]["total"] == reports > 0
+    assert client.get("/api/v1/insights", headers=again).json()["meta"]["total"] > 0
+    assert client.get("/api/v1/roleplay/sessions", headers=again).json()["meta"]["total"] > 0
