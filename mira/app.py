@@ -16,6 +16,7 @@ from flask.json.provider import JSONProvider
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mira.edge import EdgeMiddleware
 from mira.error_responses import AllowedMethods, error_handler
 from mira.errors import ApiError
 from mira.rate_limits import RateLimitMiddleware, make_rate_limiter
@@ -68,8 +69,9 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
-    spec = json.loads((SPEC_DIR / "coaching.openapi.json").read_text())
-    respond = error_handler(AllowedMethods(COACHING_BASE, spec))
+    spec_file = SPEC_DIR / "coaching.openapi.json"
+    allowed = AllowedMethods(COACHING_BASE, json.loads(spec_file.read_text()))
+    respond = error_handler(allowed)
     for failure in (Exception, HTTPException, ProblemException, ApiError):
         app.add_error_handler(failure, respond)
     limiter = make_rate_limiter(settings.rate_limit, settings.rate_limit_storage, runtime.engine)
@@ -83,5 +85,13 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
         )
     app.add_middleware(
         RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime
+    )
+    app.add_middleware(
+        EdgeMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        base_path=COACHING_BASE,
+        spec_file=spec_file,
+        allowed=allowed,
+        max_body_bytes=settings.max_body_bytes,
     )
     return app

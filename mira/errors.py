@@ -15,10 +15,6 @@ class BadRequest(ApiError):
     status = 400
 
 
-class Unauthorized(ApiError):
-    status = 401
-
-
 class Forbidden(ApiError):
     status = 403
 

@@ -40,9 +40,13 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = ["mira-database"]
 
+    # Every this many increments, windows that ended are deleted so the table stays small.
+    PRUNE_EVERY = 1000
+
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
+        self.increments = 0
 
     @property
     def base_exceptions(self) -> type[Exception]:
@@ -50,7 +54,12 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
+        self.increments += 1
         with self.engine.begin() as connection:
+            if self.increments % self.PRUNE_EVERY == 0:
+                connection.execute(
+                    delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now)
+                )
             params = {"key": key, "amount": amount, "now": now, "new_expiry": now + expiry}
             return int(connection.execute(_INCREMENT, params).scalar_one())
 
@@ -155,7 +164,10 @@ class RateLimitMiddleware:
         identifiers = [f"ip:{client[0] if client else 'unknown'}"]
         for name, value in scope.get("headers", []):
             if name == b"authorization":
-                identifiers.append(f"key:{hash_key(value.decode('latin-1'))}")
+                # The token as security reads it: "bearer" or extra spaces make no second key.
+                scheme, _, token = value.decode("latin-1").strip().partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    identifiers.append(f"key:{hash_key(token.strip())}")
         return identifiers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

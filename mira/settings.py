@@ -40,6 +40,8 @@ class Settings:
     # Receivers on this machine or a private network are refused unless this is set (tests do).
     webhook_allow_private: bool = False
     worker_poll_seconds: float = 1.0
+    # Larger request bodies are refused with 413; the biggest documented one is a transcript file.
+    max_body_bytes: int = 8 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,4 +62,5 @@ class Settings:
             webhook_timeout=float(_env("MIRA_WEBHOOK_TIMEOUT", "10")),
             webhook_allow_private=_flag("MIRA_WEBHOOK_ALLOW_PRIVATE", False),
             worker_poll_seconds=float(_env("MIRA_WORKER_POLL_SECONDS", "1")),
+            max_body_bytes=int(_env("MIRA_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
         )

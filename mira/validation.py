@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import orjson
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
@@ -28,6 +30,8 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
             return None
         if value is None:
             return f"Missing {parameter_type} parameter '{name}'" if param.get("required") else None
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{parameter_type} parameter '{name}': {value} is not a finite number"
         schema = copy.deepcopy(param.get("schema", param))
         try:
             Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).validate(value)
@@ -38,14 +42,17 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
 
 class NamedBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        # orjson, as the handlers' own parser: strict RFC 8259 (no NaN or Infinity, no lone
+        # surrogates, no number overflowing to inf) and no recursion limit to trip over.
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return None
         try:
-            return await super()._parse(stream, scope)
-        except BadRequestProblem as exc:
-            raise BadRequestProblem(
-                detail=f"Request body is not valid JSON: {exc.detail}"
-            ) from None
-        except UnicodeDecodeError:
+            return orjson.loads(raw.decode(self._encoding or "utf-8"))
+        except (UnicodeDecodeError, LookupError):
             raise BadRequestProblem(detail="Request body is not valid UTF-8") from None
+        except orjson.JSONDecodeError as exc:
+            raise BadRequestProblem(detail=f"Request body is not valid JSON: {exc}") from None
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if not self._nullable and body is None:

@@ -19,6 +19,7 @@ class RoleplaySession(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         Index(None, "organization_id", "created_at", "id"),
         Index(None, "organization_id", "user_id", "created_at", "id"),
+        Index(None, "organization_id", "status", "created_at", "id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from mira.app import create_app
-from mira.rate_limits import LIMIT_EXCEEDED
+from mira.rate_limits import LIMIT_EXCEEDED, DatabaseStorage
 from mira.settings import Settings
+from models import RateLimitCounter
 from tests.factories import Tenant
 
 LIMIT = 5
@@ -115,3 +117,29 @@ def test_error_responses_carry_the_rate_limit_headers_too(limited, tenant: Tenan
         "/api/v1/meetings/00000000-0000-4000-8000-000000000000", headers=tenant.headers
     )
     assert missing.status_code == 404 and missing.headers["RateLimit-Remaining"] == str(LIMIT - 2)
+
+
+def test_the_key_limit_counts_the_token_however_the_header_is_spelled(
+    settings: Settings, tenant: Tenant
+) -> None:
+    spellings = ["Bearer {}", "bearer {}", "Bearer  {}", "Bearer {}", "bearer {}", "bearer  {}"]
+    statuses = []
+    for n, spelling in enumerate(spellings):
+        with limited_client(settings, f"10.251.{random.randrange(256)}.{n + 1}") as client:
+            headers = {"Authorization": spelling.format(tenant.key)}
+            statuses.append(client.get("/api/v1/reports", headers=headers).status_code)
+    assert statuses == [200] * LIMIT + [429]
+
+
+def test_ended_windows_are_pruned(runtime) -> None:  # type: ignore[no-untyped-def]
+    storage = DatabaseStorage(runtime.engine)
+    storage.PRUNE_EVERY = 3
+    stale = f"stale-{random.random()}"
+    storage.incr(stale, expiry=0)
+    assert storage._row(stale) is None  # its window already ended, the row is still there
+    with runtime.engine.connect() as connection:
+        count = select(func.count()).where(RateLimitCounter.key == stale)
+        assert connection.execute(count).scalar_one() == 1
+        storage.incr(f"live-{random.random()}", expiry=60)
+        storage.incr(f"live-{random.random()}", expiry=60)
+        assert connection.execute(count).scalar_one() == 0

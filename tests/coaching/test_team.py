@@ -61,3 +61,20 @@ def test_empty_team_has_null_average(client, tenant: Tenant) -> None:
     assert data["average_score"] is None and data["top_performers"] == []
     bad = client.get("/api/v1/team/stats?time_range=decade", headers=tenant.headers)
     assert bad.status_code == 400 and "'time_range'" in bad.json()["error"]
+
+
+def test_team_stats_count_only_the_callers_organization(
+    client, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    template = other_tenant.template()
+    for day in range(3):
+        meeting = other_tenant.meeting(started_at=at(day + 1))
+        other_tenant.report(meeting, template, overall_score=9.5, created_at=at(day + 1))
+    mine = tenant.template()
+    tenant.report(tenant.meeting(started_at=at(2)), mine, overall_score=4.0, created_at=at(2))
+    data = client.get("/api/v1/team/stats?time_range=all", headers=tenant.headers).json()["data"]
+    assert (data["team_size"], data["total_meetings"], data["total_reports"]) == (2, 1, 1)
+    assert data["average_score"] == 4.0
+    assert {p["user_id"] for p in data["top_performers"]} == {str(tenant.users[0])}
+    theirs = client.get("/api/v1/team/stats?time_range=all", headers=other_tenant.headers).json()
+    assert theirs["data"]["total_reports"] == 3 and theirs["data"]["average_score"] == 9.5

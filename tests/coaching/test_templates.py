@@ -122,6 +122,29 @@ def test_update_is_partial_and_bumps_the_version(client, tenant: Tenant) -> None
     assert empty.status_code == 400
 
 
+def test_update_with_null_clears_optional_fields(client, tenant: Tenant) -> None:
+    data = create(client, tenant, description="Old", industry_context="SaaS").json()["data"]
+    cleared = {"description": None, "coaching_tone": None, "call_type": None}
+    response = client.put(
+        f"/api/v1/templates/{data['id']}",
+        json=cleared | {"industry_context": None},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 200, response.text
+    updated = response.json()["data"]
+    assert [updated[f] for f in ("description", "coaching_tone", "call_type")] == [None] * 3
+    assert updated["industry_context"] is None and updated["name"] == data["name"]
+    for field in ("name", "prompt_template", "grading_criteria", "is_active"):
+        response = client.put(
+            f"/api/v1/templates/{data['id']}", json={field: None}, headers=tenant.headers
+        )
+        assert response.status_code == 400 and f"'{field}'" in response.json()["error"]
+    response = client.put(
+        f"/api/v1/templates/{data['id']}", json={"call_type": "webinar"}, headers=tenant.headers
+    )
+    assert response.status_code == 400 and "'call_type'" in response.json()["error"]
+
+
 def test_delete_answers_200_and_the_template_is_gone(client, tenant: Tenant) -> None:
     data = create(client, tenant).json()["data"]
     response = client.delete(f"/api/v1/templates/{data['id']}", headers=tenant.headers)

@@ -1,0 +1,97 @@
+"""What is answered at the edge, before Connexion routes a request.
+
+Connexion and Starlette have their own answers to these cases — a 307 redirect with an empty body
+for a trailing slash, a 500 for HEAD under response validation, the last of repeated query
+parameters silently winning, a chunked body read as none, unbounded bodies — none of which the
+contract documents. Here they become envelope errors, and the spec is served as written (with
+its `$ref`s, which generated clients name their types after), not Connexion's resolved copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mira.envelope import failure
+from mira.error_responses import AllowedMethods
+
+
+async def _answer(send: Send, status: int, message: str, headers: dict[str, str]) -> None:
+    body = orjson.dumps(failure(message))
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class EdgeMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_path: str,
+        spec_file: Path,
+        allowed: AllowedMethods,
+        max_body_bytes: int,
+    ) -> None:
+        self.app = app
+        self.base_path = base_path
+        self.spec_path = f"{base_path}/openapi.json"
+        self.spec_bytes = spec_file.read_bytes()
+        self.ui_path = f"{base_path}/ui"
+        self.allowed = allowed
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.base_path + "/"):
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope, path)
+        if refusal is not None:
+            await _answer(send, *refusal)
+            return
+        if path == self.spec_path:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": self.spec_bytes})
+            return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope, path: str) -> tuple[int, str, dict[str, str]] | None:
+        method: str = scope["method"]
+        if path.startswith(self.ui_path) or path == self.spec_path:
+            if method != "GET":
+                return 405, f"Method {method} is not allowed on {path}", {"Allow": "GET"}
+            return None
+        if path.endswith("/"):
+            return 404, f"No endpoint at {path}", {}
+        if method == "HEAD":
+            allow = self.allowed.of(path)
+            if allow is None:
+                return 404, f"No endpoint at {path}", {}
+            return 405, f"Method HEAD is not allowed on {path}", {"Allow": allow}
+        query = scope.get("query_string", b"").decode("latin-1")
+        seen: set[str] = set()
+        for name, _ in parse_qsl(query, keep_blank_values=True):
+            if name in seen:
+                return 400, f"query parameter '{name}' is given more than once", {}
+            seen.add(name)
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length")
+        if length is None and b"transfer-encoding" in headers:
+            # Connexion reads a body without Content-Length as no body at all.
+            return 411, "Send the request body with a Content-Length header", {}
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return 413, f"Request body is larger than {self.max_body_bytes} bytes", {}
+        return None
