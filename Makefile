@@ -25,5 +25,9 @@ test: $(BIN)/.installed
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+## Print coach throughput and `mira demo` wall time (PostgreSQL too with MIRA_BENCH_POSTGRES_URL).
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.coach
+
 clean:
 	rm -rf $(VENV) mira.db mira.db-shm mira.db-wal

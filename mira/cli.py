@@ -1,4 +1,4 @@
-"""The `mira` command: serve, db upgrade, keys, demo."""
+"""The `mira` command: serve, db upgrade, keys, demo, import."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from mira.coach.analyser import Analyser
+from mira.coach.transcripts import TranscriptError
 from mira.db import make_engine, make_session_factory, session_scope
 from mira.demo import DEMO_SLUG, create_demo
 from mira.errors import ApiError
+from mira.importing import CALL_TYPES, find_rep, import_transcript, transcript_files
 from mira.keys import create_api_key, highest_permission, list_api_keys, revoke_api_key
 from mira.migrations import upgrade_database
 from mira.organizations import ensure_organization, find_organization
 from mira.runtime import Runtime
 from mira.settings import Settings
+from mira.timestamps import parse_timestamp, to_wire
 from mira.worker import Worker
+from models.base import utcnow
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
@@ -169,3 +173,86 @@ def demo(meetings: int, base_url: str) -> None:
     click.echo("demo data created" if created else "demo data already present; nothing duplicated")
     click.echo(f"API key (shown once): {plaintext}")
     click.echo(f'curl -H "Authorization: Bearer {plaintext}" "{base_url}/api/v1/meetings?limit=5"')
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """An RFC 3339 option, checked as the API checks `started_at`."""
+    try:
+        return to_wire(parse_timestamp(value, "started_at"))
+    except ApiError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+@main.command("import")
+@click.option("--org", "org_slug", required=True, help="Organization slug.")
+@click.option("--rep", required=True, help="The rep who held the calls: email or name.")
+@click.option("--call-type", default="discovery", show_default=True, type=click.Choice(CALL_TYPES))
+@click.option("--prospect", help="The prospect's name.  [default: first speaker not the rep]")
+@click.option("--prospect-title", help="The prospect's job title.")
+@click.option("--company", help="The prospect's company.")
+@click.option("--industry", help="The prospect's industry.")
+@click.option(
+    "--started-at",
+    callback=_moment,
+    help="When every call started, RFC 3339.  [default: each file's modification time]",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def import_transcripts(
+    org_slug: str,
+    rep: str,
+    call_type: str,
+    prospect: str | None,
+    prospect_title: str | None,
+    company: str | None,
+    industry: str | None,
+    started_at: str | None,
+    paths: tuple[Path, ...],
+) -> None:
+    """Import transcript files as meetings of a rep, queued for analysis.
+
+    PATHS are WebVTT (.vtt), SRT (.srt) or `Speaker: text` (.txt) files, or directories searched
+    for them. Each file becomes a meeting titled by its name, as with `POST /api/v1/meetings` and
+    `PUT /api/v1/meetings/{id}/transcript`; `mira worker` (or `mira serve`) then analyses it. A
+    file that cannot be read is reported with its line and skipped; the exit code is 1 then.
+    """
+    settings = Settings.from_env()
+    upgrade_database(settings)
+    sessions = _sessions(settings)
+    with session_scope(sessions) as session:
+        try:
+            organization = find_organization(session, org_slug)
+        except ApiError as exc:
+            raise click.BadParameter(exc.message, param_hint="--org") from None
+        try:
+            user = find_rep(session, organization.id, rep)
+        except ApiError as exc:
+            raise click.BadParameter(exc.message, param_hint="--rep") from None
+    files = transcript_files(paths)
+    if not files:
+        raise click.UsageError("no .vtt, .srt or .txt files in " + ", ".join(map(str, paths)))
+    given = {"name": prospect, "title": prospect_title, "company": company, "industry": industry}
+    meeting = {
+        "call_type": call_type,
+        "prospect": {key: value for key, value in given.items() if value is not None},
+    } | ({"started_at": started_at} if started_at else {})
+    failures = []
+    with click.progressbar(files, label="importing transcripts") as bar:
+        for path in bar:
+            try:
+                with session_scope(sessions) as session:
+                    import_transcript(session, user, path, meeting, utcnow())
+            except TranscriptError as exc:
+                failures.append(f"{path}: {exc}")
+            except ApiError as exc:
+                failures.append(f"{path}: {exc.message}")
+            except OSError as exc:
+                failures.append(f"{path}: {exc.strerror or exc}")
+    for failure in failures:
+        click.echo(failure, err=True)
+    click.echo(f"imported {len(files) - len(failures)}, failed {len(failures)}")
+    if failures:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

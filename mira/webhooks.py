@@ -47,14 +47,19 @@ def check_receiver_url(url: str, allow_private: bool, resolve: bool) -> None:
         return
     if parts.scheme != "https":
         raise UnsafeReceiver("must use https")
-    host = parts.hostname
-    addresses = [host]
-    if resolve:
-        try:
-            addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)]
-        except OSError as exc:
+    host = parts.hostname.rstrip(".")
+    # Without `resolve`, numeric hosts are still read the way the resolver reads them, so that
+    # 127.1 or 2130706433 is seen to be 127.0.0.1.
+    flags = 0 if resolve else socket.AI_NUMERICHOST
+    try:
+        addresses = [
+            str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443, flags=flags)
+        ]
+    except socket.gaierror as exc:
+        if resolve:
             raise UnsafeReceiver(f"cannot resolve {host}: {exc}") from None
-    for address in addresses:
+        addresses = [host]  # a name, checked when a delivery resolves it
+    for address in [host, *addresses]:
         if address == "localhost" or address.endswith(".localhost"):
             raise UnsafeReceiver("must not point at this machine")
         try:

@@ -6,15 +6,14 @@ With MIRA_REQUIRE_POSTGRES=1 (as .ci/run sets) a run in which no PostgreSQL test
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from mira.app import create_app
+from mira.db import throwaway_database
 from mira.migrations import upgrade_database
 from mira.runtime import Runtime
 from mira.settings import Settings
@@ -22,20 +21,6 @@ from tests.factories import Tenant, make_tenant
 
 POSTGRES_URL = os.environ.get("MIRA_TEST_POSTGRES_URL")
 _postgres_passed = 0
-
-
-def _postgres_database(base_url: str) -> Iterator[str]:
-    """A throwaway database per run, dropped afterwards: tests never touch anyone's data."""
-    name = f"mira_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -49,7 +34,7 @@ def database_url(
         return
     if not POSTGRES_URL:
         pytest.skip("set MIRA_TEST_POSTGRES_URL to run on PostgreSQL")
-    for url in _postgres_database(POSTGRES_URL):
+    with throwaway_database(POSTGRES_URL, "mira_test") as url:
         upgrade_database(Settings(database_url=url))
         yield url
 

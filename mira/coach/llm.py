@@ -134,10 +134,13 @@ class LlmAnalyser:
                 },
             )
             response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
+            content = orjson.loads(response.content)["choices"][0]["message"]["content"]
             answer = orjson.loads(content)
         except (httpx.HTTPError, KeyError, IndexError, TypeError, orjson.JSONDecodeError) as exc:
             raise LlmError(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(answer, dict):
             raise LlmError("the answer is not a JSON object")
-        return parse_answer(answer, template, segments)
+        try:
+            return parse_answer(answer, template, segments)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise LlmError(f"the answer has the wrong shape: {type(exc).__name__}: {exc}") from exc

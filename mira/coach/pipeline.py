@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from mira.coach.analyser import Analyser
-from mira.coach.reporting import templates_for, write_meeting_reports
+from mira.coach.reporting import write_meeting_reports
 from mira.webhooks import emit_event
 from models import (
     CriterionScore,
@@ -55,7 +55,12 @@ def claim_due_meetings(session: Session, now: datetime, limit: int) -> list[uuid
         session.execute(
             update(Meeting)
             .where(Meeting.id.in_(ids))
-            .values(status="processing", lease_expires_at=now + LEASE)
+            .values(
+                status="processing",
+                lease_expires_at=now + LEASE,
+                # Counted when claimed, so that an analysis that kills its worker counts too.
+                analysis_attempts=Meeting.analysis_attempts + 1,
+            )
             .execution_options(synchronize_session=False)
         )
     return ids
@@ -66,6 +71,9 @@ def analyse_meeting(
 ) -> None:
     """Replace the meeting's reports and insights with a fresh analysis, and say so by webhook."""
     meeting = session.get_one(Meeting, meeting_id)
+    if meeting.analysis_attempts > MAX_ATTEMPTS:
+        _give_up(session, meeting, f"no analysis finished in {MAX_ATTEMPTS} attempts", now)
+        return
     transcript = session.get(Transcript, meeting.id)
     segments = [s for s in (transcript.segments if transcript else []) if s["text"].strip()]
     old_reports = select(Report.id).where(Report.meeting_id == meeting.id)
@@ -94,12 +102,16 @@ def analyse_meeting(
 def record_failure(session: Session, meeting_id: uuid.UUID, reason: str, now: datetime) -> None:
     """An analysis that raised: retry later, or give up after MAX_ATTEMPTS as `failed`."""
     meeting = session.get_one(Meeting, meeting_id)
-    meeting.analysis_attempts += 1
-    meeting.failure_reason = reason[:300]
     if meeting.analysis_attempts < MAX_ATTEMPTS:
+        meeting.failure_reason = reason[:300]
         meeting.lease_expires_at = now + timedelta(seconds=30 * 2**meeting.analysis_attempts)
         return
+    _give_up(session, meeting, reason, now)
+
+
+def _give_up(session: Session, meeting: Meeting, reason: str, now: datetime) -> None:
     meeting.status = "failed"
+    meeting.failure_reason = reason[:300]
     meeting.lease_expires_at = None
     emit_event(
         session,
@@ -165,10 +177,6 @@ def score_roleplay(
 
 
 def _roleplay_template(session: Session, roleplay: RoleplaySession) -> Template:
-    if roleplay.template_id is not None:
-        return session.get_one(Template, roleplay.template_id)
-    stand_in = Meeting(organization_id=roleplay.organization_id, call_type=roleplay.call_type)
-    matching = templates_for(session, stand_in)
-    if not matching:
-        raise LookupError("no active template matches the roleplay's call type")
-    return matching[0]
+    # Chosen when the session was created; a template deleted since still scores it.
+    assert roleplay.template_id is not None
+    return session.get_one(Template, roleplay.template_id)

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mira.coach.reporting import templates_for
 from mira.coaching.templates import find_template
 from mira.errors import BadRequest, Conflict, NotFound
 from mira.pagination import Page, paginate
 from mira.timestamps import to_wire
-from models import RoleplaySession, User
+from models import Meeting, RoleplaySession, User
 
 
 def roleplay_session_to_wire(roleplay: RoleplaySession) -> dict[str, Any]:
@@ -68,6 +69,18 @@ def _find(session: Session, organization_id: uuid.UUID, roleplay_id: uuid.UUID) 
     return roleplay
 
 
+def _default_template(session: Session, organization_id: uuid.UUID, call_type: str) -> uuid.UUID:
+    """The rubric a session is scored with, chosen now so that scoring cannot find none."""
+    stand_in = Meeting(organization_id=organization_id, call_type=call_type)
+    matching = templates_for(session, stand_in)
+    if not matching:
+        raise Conflict(
+            f"No active template for call type '{call_type}' or 'general'; "
+            "create one or pass template_id"
+        )
+    return matching[0].id
+
+
 def create_roleplay_session(
     session: Session, organization_id: uuid.UUID, fields: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
@@ -79,9 +92,10 @@ def create_roleplay_session(
         is None
     ):
         raise NotFound("User not found")
-    template_id = uuid.UUID(fields["template_id"]) if "template_id" in fields else None
-    if template_id is not None:
-        find_template(session, organization_id, template_id)
+    if "template_id" in fields:
+        template_id = find_template(session, organization_id, uuid.UUID(fields["template_id"])).id
+    else:
+        template_id = _default_template(session, organization_id, fields["call_type"])
     roleplay = RoleplaySession(
         organization_id=organization_id,
         user_id=user_id,
