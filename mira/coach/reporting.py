@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -13,17 +14,17 @@ from mira.coach.metrics import Segment
 from models import Insight, Meeting, Report, Template
 
 
-def templates_for(session: Session, meeting: Meeting) -> list[Template]:
-    """Active templates for the meeting's call type, plus the general-purpose ones."""
+def templates_for(session: Session, organization_id: uuid.UUID, call_type: str) -> list[Template]:
+    """Active templates for a call type, plus the general-purpose ones."""
     return list(
         session.scalars(
             select(Template)
             .where(
-                Template.organization_id == meeting.organization_id,
+                Template.organization_id == organization_id,
                 Template.is_active.is_(True),
                 Template.deleted_at.is_(None),
                 or_(
-                    Template.call_type == meeting.call_type,
+                    Template.call_type == call_type,
                     Template.call_type == "general",
                     Template.call_type.is_(None),
                 ),
@@ -41,7 +42,7 @@ def write_meeting_reports(
         analyser.report(
             template, segments, meeting_id=meeting.id, user_id=meeting.user_id, created_at=now
         )
-        for template in templates_for(session, meeting)
+        for template in templates_for(session, meeting.organization_id, meeting.call_type)
     ]
     prospect = next((p for p in meeting.participants if p["role"] == "prospect"), {})
     insights = [

@@ -14,7 +14,7 @@ from mira.coaching.templates import find_template
 from mira.errors import BadRequest, Conflict, NotFound
 from mira.pagination import Page, paginate
 from mira.timestamps import to_wire
-from models import Meeting, RoleplaySession, User
+from models import RoleplaySession, User
 
 
 def roleplay_session_to_wire(roleplay: RoleplaySession) -> dict[str, Any]:
@@ -71,8 +71,7 @@ def _find(session: Session, organization_id: uuid.UUID, roleplay_id: uuid.UUID) 
 
 def _default_template(session: Session, organization_id: uuid.UUID, call_type: str) -> uuid.UUID:
     """The rubric a session is scored with, chosen now so that scoring cannot find none."""
-    stand_in = Meeting(organization_id=organization_id, call_type=call_type)
-    matching = templates_for(session, stand_in)
+    matching = templates_for(session, organization_id, call_type)
     if not matching:
         raise Conflict(
             f"No active template for call type '{call_type}' or 'general'; "
