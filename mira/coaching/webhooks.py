@@ -150,14 +150,7 @@ def list_deliveries(
     limit: int,
     status: str | None = None,
 ) -> Page:
-    subscription = session.scalar(
-        select(WebhookSubscription).where(
-            WebhookSubscription.id == subscription_id,
-            WebhookSubscription.organization_id == organization_id,
-        )
-    )
-    if subscription is None:
-        raise NotFound("Webhook subscription not found")
+    subscription = find_subscription(session, organization_id, subscription_id)
     query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
