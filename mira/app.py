@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,9 @@ from flask.json.provider import JSONProvider
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mira.apis import coaching_api, voice_api
 from mira.edge import EdgeMiddleware
-from mira.error_responses import AllowedMethods, error_handler
+from mira.error_responses import error_handler
 from mira.errors import ApiError
 from mira.rate_limits import RateLimitMiddleware, make_rate_limiter
 from mira.request_scope import install_request_scope
@@ -69,9 +69,18 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
-    spec_file = SPEC_DIR / "coaching.openapi.json"
-    allowed = AllowedMethods(COACHING_BASE, json.loads(spec_file.read_text()))
-    respond = error_handler(allowed)
+    app.add_api(
+        "voice.openapi.json",
+        base_path="",
+        strict_validation=True,
+        validate_responses=settings.validate_responses,
+        pythonic_params=True,
+        validator_map=VALIDATOR_MAP,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
+    )
+    # Most specific prefix first: the voice API owns every path the coaching API does not.
+    apis = [coaching_api(SPEC_DIR, COACHING_BASE), voice_api(SPEC_DIR)]
+    respond = error_handler(apis)
     for failure in (Exception, HTTPException, ProblemException, ApiError):
         app.add_error_handler(failure, respond)
     limiter = make_rate_limiter(settings.rate_limit, settings.rate_limit_storage, runtime.engine)
@@ -80,8 +89,7 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             RateLimitMiddleware,
             position=MiddlewarePosition.BEFORE_SECURITY,
             limiter=limiter,
-            path_prefix=COACHING_BASE + "/",
-            exempt=(f"{COACHING_BASE}/openapi.json", f"{COACHING_BASE}/ui"),
+            apis=apis,
         )
     app.add_middleware(
         RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime
@@ -89,9 +97,7 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
     app.add_middleware(
         EdgeMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
-        base_path=COACHING_BASE,
-        spec_file=spec_file,
-        allowed=allowed,
+        apis=apis,
         max_body_bytes=settings.max_body_bytes,
     )
     return app

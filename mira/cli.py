@@ -23,6 +23,8 @@ from mira.organizations import ensure_organization, find_organization
 from mira.runtime import Runtime
 from mira.settings import Settings
 from mira.timestamps import parse_timestamp, to_wire
+from mira.voice.demo import create_voice_demo
+from mira.voice.keys import create_key_pair
 from mira.worker import Worker
 from models.base import utcnow
 
@@ -103,7 +105,7 @@ def upgrade() -> None:
 
 @main.group()
 def keys() -> None:
-    """Coaching API keys."""
+    """Coaching API keys and voice API key pairs."""
 
 
 @keys.command("create")
@@ -115,10 +117,25 @@ def keys() -> None:
     help="Comma-separated: read, write, admin (each includes the ones before).",
 )
 @click.option("--name", default="cli", show_default=True, help="A label for the key.")
-def create_key(org_slug: str, permissions: str, name: str) -> None:
-    """Create a key and print it; it is shown this once only."""
+@click.option(
+    "--voice",
+    is_flag=True,
+    help="A voice API key pair instead (pk_… and sk_…); --permissions admin gives the admin role.",
+)
+def create_key(org_slug: str, permissions: str, name: str, voice: bool) -> None:
+    """Create a key (or with --voice a key pair) and print it; it is shown this once only."""
     settings = Settings.from_env()
     upgrade_database(settings)
+    if voice:
+        role = "admin" if "admin" in permissions.split(",") else "member"
+        with session_scope(_sessions(settings)) as session:
+            organization = ensure_organization(session, org_slug, org_slug)
+            public_key, private_key = create_key_pair(
+                session, organization, role, settings.secret_key
+            )
+        click.echo(f"x-public-key: {public_key}")
+        click.echo(f"x-private-key: {private_key}")
+        return
     try:
         permission = highest_permission([p.strip() for p in permissions.split(",") if p.strip()])
     except ApiError as exc:
@@ -160,7 +177,7 @@ def revoke_key(org_slug: str, prefix: str) -> None:
 @click.option("--meetings", default=300, show_default=True, help="How many meetings to create.")
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 def demo(meetings: int, base_url: str) -> None:
-    """Create the demo organization (once) and print a new admin key and a curl line."""
+    """Create the demo organization (once) and print new keys for both APIs and curl lines."""
     settings = Settings.from_env()
     upgrade_database(settings)
     with session_scope(_sessions(settings)) as session:
@@ -170,9 +187,21 @@ def demo(meetings: int, base_url: str) -> None:
     with session_scope(_sessions(settings)) as session:
         organization = find_organization(session, DEMO_SLUG)
         _, plaintext = create_api_key(session, organization, "demo", "admin")
+        voice = create_voice_demo(session, organization, settings.secret_key, utcnow())
     click.echo("demo data created" if created else "demo data already present; nothing duplicated")
+    click.echo("\nCoaching API")
     click.echo(f"API key (shown once): {plaintext}")
     click.echo(f'curl -H "Authorization: Bearer {plaintext}" "{base_url}/api/v1/meetings?limit=5"')
+    click.echo("\nVoice agents API")
+    click.echo(f"Voice x-public-key (shown once): {voice.public_key}")
+    click.echo(f"Voice x-private-key (shown once): {voice.private_key}")
+    click.echo(f"Voice workspace: {voice.workspace}")
+    click.echo(f"Voice assistant (abandoned cart): {voice.assistants['abandonedCart']}")
+    click.echo(f"Voice assistant (custom): {voice.assistants['custom']}")
+    click.echo(
+        f'curl -H "x-public-key: {voice.public_key}" -H "x-private-key: {voice.private_key}"'
+        f' -H "workspace: {voice.workspace}" "{base_url}/v1/admin/assistant/list"'
+    )
 
 
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

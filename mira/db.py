@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, Select, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from mira.settings import Settings
+
+Query = TypeVar("Query", bound=Select[Any])
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -36,6 +38,14 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
     )
+
+
+def claimable(session: Session, query: Query) -> Query:
+    """`query` locking the rows it claims, skipping rows another worker holds (PostgreSQL); on
+    SQLite a write transaction already excludes every other worker."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

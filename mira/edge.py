@@ -9,18 +9,17 @@ its `$ref`s, which generated clients name their types after), not Connexion's re
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mira.envelope import failure
-from mira.error_responses import AllowedMethods
+from mira.apis import Api, api_for
 
 
-async def _answer(send: Send, status: int, message: str, headers: dict[str, str]) -> None:
-    body = orjson.dumps(failure(message))
+async def _answer(send: Send, api: Api, status: int, message: str, headers: dict[str, str]) -> None:
+    body = orjson.dumps(api.body(status, message))
     raw_headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -31,32 +30,22 @@ async def _answer(send: Send, status: int, message: str, headers: dict[str, str]
 
 
 class EdgeMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        base_path: str,
-        spec_file: Path,
-        allowed: AllowedMethods,
-        max_body_bytes: int,
-    ) -> None:
+    def __init__(self, app: ASGIApp, apis: Sequence[Api], max_body_bytes: int) -> None:
         self.app = app
-        self.base_path = base_path
-        self.spec_path = f"{base_path}/openapi.json"
-        self.spec_bytes = spec_file.read_bytes()
-        self.ui_path = f"{base_path}/ui"
-        self.allowed = allowed
+        self.apis = apis
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.base_path + "/"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self._refusal(scope, path)
+        path: str = scope["path"]
+        api = api_for(self.apis, path)
+        refusal = self._refusal(api, scope, path)
         if refusal is not None:
-            await _answer(send, *refusal)
+            await _answer(send, api, *refusal)
             return
-        if path == self.spec_path:
+        if path == api.spec_path:
             await send(
                 {
                     "type": "http.response.start",
@@ -64,20 +53,20 @@ class EdgeMiddleware:
                     "headers": [(b"content-type", b"application/json")],
                 }
             )
-            await send({"type": "http.response.body", "body": self.spec_bytes})
+            await send({"type": "http.response.body", "body": api.spec_bytes})
             return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope, path: str) -> tuple[int, str, dict[str, str]] | None:
+    def _refusal(self, api: Api, scope: Scope, path: str) -> tuple[int, str, dict[str, str]] | None:
         method: str = scope["method"]
-        if path.startswith(self.ui_path) or path == self.spec_path:
+        if path.startswith(api.ui_path) or path == api.spec_path:
             if method != "GET":
                 return 405, f"Method {method} is not allowed on {path}", {"Allow": "GET"}
             return None
         if path.endswith("/"):
             return 404, f"No endpoint at {path}", {}
         if method == "HEAD":
-            allow = self.allowed.of(path)
+            allow = api.allowed.of(path)
             if allow is None:
                 return 404, f"No endpoint at {path}", {}
             return 405, f"Method HEAD is not allowed on {path}", {"Allow": allow}

@@ -26,6 +26,16 @@ class Page:
             "total_pages": -(-self.total // self.limit),
         }
 
+    @property
+    def voice_meta(self) -> dict[str, int]:
+        """The same, spelt as the voice agents API spells its fields (camelCase)."""
+        return {
+            "page": self.page,
+            "limit": self.limit,
+            "total": self.total,
+            "totalPages": -(-self.total // self.limit),
+        }
+
 
 def paginate(
     session: Session,

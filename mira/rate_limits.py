@@ -1,4 +1,5 @@
-"""Rate limits per API key and per client IP, counted where every worker and machine sees them.
+"""Rate limits per API key, voice key pair or client IP, counted where every worker and every
+machine sees them.
 
 Counters live in the server's own database by default (a fixed-window `limits` storage over one
 upsert), or in any storage `limits` knows, e.g. Redis, via MIRA_RATE_LIMIT_STORAGE.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -18,8 +20,8 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mira.apis import Api, api_for
 from mira.errors import ApiError
-from mira.keys import hash_key
 from models import RateLimitCounter
 
 LIMIT_EXCEEDED = "Rate limit exceeded. Please retry after 60 seconds."
@@ -149,37 +151,24 @@ def make_rate_limiter(setting: str, storage_setting: str, engine: Engine) -> Rat
 
 
 class RateLimitMiddleware:
-    """In front of security: counts per key and per IP, answers 429 over the limit."""
+    """In front of security: counts each request against its API's identities, answers 429
+    over the limit."""
 
-    def __init__(
-        self, app: ASGIApp, limiter: RateLimiter, path_prefix: str, exempt: tuple[str, ...]
-    ):
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, apis: Sequence[Api]):
         self.app = app
         self.limiter = limiter
-        self.path_prefix = path_prefix
-        self.exempt = exempt
-
-    def _identifiers(self, scope: Scope) -> list[str]:
-        client = scope.get("client")
-        identifiers = [f"ip:{client[0] if client else 'unknown'}"]
-        for name, value in scope.get("headers", []):
-            if name == b"authorization":
-                # The token as security reads it: "bearer" or extra spaces make no second key.
-                scheme, _, token = value.decode("latin-1").strip().partition(" ")
-                if scheme.lower() == "bearer" and token.strip():
-                    identifiers.append(f"key:{hash_key(token.strip())}")
-        return identifiers
+        self.apis = apis
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or not path.startswith(self.path_prefix)
-            or path.startswith(self.exempt)
-        ):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        verdict = await anyio.to_thread.run_sync(self.limiter.hit, *self._identifiers(scope))
+        api = api_for(self.apis, scope["path"])
+        if not api.is_limited(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        identities = api.rate_identities(scope)
+        verdict = await anyio.to_thread.run_sync(self.limiter.hit, *identities)
         if not verdict.allowed:
             raise RateLimited(verdict.headers | {"Retry-After": str(max(1, verdict.reset_seconds))})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,14 @@ def _env(name: str, default: str) -> str:
 
 def _flag(name: str, default: bool) -> bool:
     return _env(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+def _local_secret_key() -> str:
+    path = Path.cwd() / "mira-secret.key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,19 @@ class Settings:
     worker_poll_seconds: float = 1.0
     # Larger request bodies are refused with 413; the biggest documented one is a transcript file.
     max_body_bytes: int = 8 * 1024 * 1024
+    # Encrypts voice private keys at rest (they sign webhooks). `from_env` keeps a generated one
+    # in ./mira-secret.key when MIRA_SECRET_KEY is unset, so the embedded default just works.
+    secret_key: str = ""
+    # Reported by GET /health as underMaintenance.
+    maintenance: bool = False
+    # After an accepted assistant update, further updates of that assistant wait this long (429).
+    voice_update_cooldown_seconds: float = 10.0
+    # A v2 assistant update is applied by the worker this long after it was accepted.
+    voice_update_apply_seconds: float = 2.0
+    # LiveKit server for POST /v2/call/web; web calls answer 503 until all three are set.
+    livekit_url: str | None = None
+    livekit_api_key: str | None = None
+    livekit_api_secret: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,4 +85,11 @@ class Settings:
             webhook_allow_private=_flag("MIRA_WEBHOOK_ALLOW_PRIVATE", False),
             worker_poll_seconds=float(_env("MIRA_WORKER_POLL_SECONDS", "1")),
             max_body_bytes=int(_env("MIRA_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
+            secret_key=_env("MIRA_SECRET_KEY", "") or _local_secret_key(),
+            maintenance=_flag("MIRA_MAINTENANCE", False),
+            voice_update_cooldown_seconds=float(_env("MIRA_VOICE_UPDATE_COOLDOWN_SECONDS", "10")),
+            voice_update_apply_seconds=float(_env("MIRA_VOICE_UPDATE_APPLY_SECONDS", "2")),
+            livekit_url=_env("MIRA_LIVEKIT_URL", "") or None,
+            livekit_api_key=_env("MIRA_LIVEKIT_API_KEY", "") or None,
+            livekit_api_secret=_env("MIRA_LIVEKIT_API_SECRET", "") or None,
         )

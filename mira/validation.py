@@ -17,6 +17,7 @@ from connexion.validators import (
     ParameterValidator,
 )
 from jsonschema import Draft4Validator, ValidationError
+from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
 
@@ -40,6 +41,32 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
         return None
 
 
+def _is_tag(error: ValidationError) -> bool:
+    return error.validator == "enum" and len(error.validator_value) == 1
+
+
+def _in_chosen_variant(error: ValidationError) -> ValidationError:
+    """For a body matching none of a `oneOf`/`anyOf`, the error inside the variant it chose.
+
+    A variant whose tag (a single-value `enum`, such as `variant` or `variant.type`) does not match
+    is not the one the client meant; when no tag matches, the tag is the error. Otherwise the
+    message would name no field and repeat the whole body.
+    """
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        variants: dict[Any, list[ValidationError]] = {}
+        for inner in error.context:
+            variants.setdefault(inner.relative_schema_path[0], []).append(inner)
+        chosen = [errors for errors in variants.values() if not any(map(_is_tag, errors))]
+        tags = [inner for inner in error.context if _is_tag(inner)]
+        if not chosen and len(tags) == len(variants):
+            allowed = [tag.validator_value[0] for tag in tags]
+            return ValidationError(
+                f"{tags[0].instance!r} is not one of {allowed}", path=tags[0].absolute_path
+            )
+        error = best_match(chosen[0] if len(chosen) == 1 else error.context)
+    return error
+
+
 class NamedBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         # orjson, as the handlers' own parser: strict RFC 8259 (no NaN or Infinity, no lone
@@ -61,8 +88,9 @@ class NamedBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             result: dict[str, Any] | None = self._validator.validate(body)
             return result
         except ValidationError as exc:
-            where = ".".join(str(part) for part in exc.absolute_path)
-            detail = f"body field '{where}': {exc.message}" if where else f"body: {exc.message}"
+            error = _in_chosen_variant(exc)
+            where = ".".join(str(part) for part in error.absolute_path)
+            detail = f"body field '{where}': {error.message}" if where else f"body: {error.message}"
             raise BadRequestProblem(detail=detail) from None
 
 

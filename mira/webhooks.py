@@ -1,13 +1,18 @@
 """Outgoing webhooks: an outbox written with the change, delivered by the worker, signed, retried.
 
 `emit_event` adds one delivery row per subscribed receiver inside the caller's transaction, so an
-event exists if and only if its change was committed. `deliver_due` claims due rows under a lease,
-POSTs them signed with the Standard Webhooks scheme, records every attempt, and reschedules
-failures with exponential backoff and jitter until the retry horizon is spent.
+event exists if and only if its change was committed; the voice API adds a call's deliveries the
+same way (mira.voice.call_events). `deliver_due` claims due rows under a lease, POSTs them signed
+with the Standard Webhooks scheme (a call's also with the reference's `x-signature`), records
+every attempt, and reschedules failures with exponential backoff and jitter until the retry
+horizon is spent. A call's deliveries go out in order: one waits while an earlier one is pending.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import ipaddress
 import random
 import socket
@@ -20,17 +25,23 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from mira.db import claimable
 from mira.timestamps import to_wire
+from mira.voice.keys import signing_keys
 from models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 LEASE = timedelta(seconds=60)
 
 
 class UnsafeReceiver(ValueError):
+    pass
+
+
+class Unsignable(ValueError):
     pass
 
 
@@ -109,21 +120,41 @@ def emit_event(
     return deliveries
 
 
+def attempts_of(
+    session: Session, deliveries: list[WebhookDelivery]
+) -> dict[uuid.UUID, list[WebhookAttempt]]:
+    """Every attempt of a page of deliveries, in order, in one query."""
+    found: dict[uuid.UUID, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        query = select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(found)))
+        for attempt in session.scalars(query.order_by(WebhookAttempt.number)):
+            found[attempt.delivery_id].append(attempt)
+    return found
+
+
 def claim_due_deliveries(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
-    """Lease due deliveries to this worker; another worker skips rows already locked."""
+    """Lease due deliveries to this worker; another worker skips rows already locked.
+
+    A call's delivery is not due while an earlier one of the same call is pending.
+    """
+    earlier = aliased(WebhookDelivery)
+    waiting = exists().where(
+        earlier.call_id == WebhookDelivery.call_id,
+        earlier.sequence < WebhookDelivery.sequence,
+        earlier.status == "pending",
+    )
     due = (
         select(WebhookDelivery.id)
         .where(
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= now,
             or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at < now),
+            ~waiting,
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
+    ids = list(session.scalars(claimable(session, due)))
     if ids:
         session.execute(
             update(WebhookDelivery)
@@ -143,6 +174,37 @@ def sign(secret: str, delivery_id: str, moment: datetime, body: str) -> dict[str
     }
 
 
+def standard_webhooks_secret(private_key: str) -> str:
+    """A call's Standard Webhooks secret: the `sk_` key's own bytes, as `whsec_` + base64."""
+    return "whsec_" + base64.b64encode(private_key.encode()).decode()
+
+
+def sign_for_call(
+    public_key: str, private_key: str, delivery_id: str, moment: datetime, body: str
+) -> dict[str, str]:
+    """The reference's headers (§8.2, decision 41), then the Standard Webhooks ones."""
+    signature = hmac.new(private_key.encode(), body.encode(), hashlib.sha256).hexdigest()
+    return {
+        "x-signature": signature,
+        "x-public-key": public_key,
+        **sign(standard_webhooks_secret(private_key), delivery_id, moment, body),
+    }
+
+
+def _request(
+    session: Session, delivery: WebhookDelivery, secret_key: str, now: datetime, body: str
+) -> tuple[str, dict[str, str]]:
+    """Where one attempt goes and its headers: a subscription's, or a call's callbackUrl."""
+    if delivery.subscription_id is not None:
+        subscription = session.get_one(WebhookSubscription, delivery.subscription_id)
+        return subscription.url, sign(subscription.secret, str(delivery.id), now, body)
+    assert delivery.url is not None and delivery.object_id is not None
+    keys = signing_keys(session, delivery.organization_id, secret_key)
+    if keys is None:
+        raise Unsignable("the organization has no live key pair to sign with")
+    return delivery.url, sign_for_call(*keys, delivery.object_id, now, body)
+
+
 def attempt_delivery(
     session: Session,
     delivery_id: uuid.UUID,
@@ -150,25 +212,25 @@ def attempt_delivery(
     now: datetime,
     policy: RetryPolicy,
     rng: random.Random,
+    secret_key: str,
 ) -> WebhookDelivery:
-    """POST one delivery and record the attempt and the outcome in the caller's transaction."""
+    """POST one delivery and record the attempt and the outcome in the caller's transaction.
+
+    `secret_key` decrypts the organization's `sk_` key, which signs a call's deliveries.
+    """
     delivery = session.get_one(WebhookDelivery, delivery_id)
-    subscription = session.get_one(WebhookSubscription, delivery.subscription_id)
     body = orjson.dumps(delivery.payload).decode()
     started = time.monotonic()
     status_code: int | None = None
     error: str | None = None
     try:
-        check_receiver_url(subscription.url, policy.allow_private, resolve=True)
-        response = client.post(
-            subscription.url,
-            content=body,
-            headers=sign(subscription.secret, str(delivery.id), now, body),
-        )
+        url, headers = _request(session, delivery, secret_key, now, body)
+        check_receiver_url(url, policy.allow_private, resolve=True)
+        response = client.post(url, content=body, headers=headers)
         status_code = response.status_code
         if not response.is_success:
             error = f"receiver answered {status_code}"
-    except UnsafeReceiver as exc:
+    except (UnsafeReceiver, Unsignable) as exc:
         error = f"refused: {exc}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
@@ -199,6 +261,7 @@ def deliver_due(
     now: datetime,
     policy: RetryPolicy,
     rng: random.Random,
+    secret_key: str,
     limit: int = 50,
 ) -> int:
     """Deliver what is due; each delivery commits on its own, so one slow receiver loses nothing."""
@@ -206,5 +269,5 @@ def deliver_due(
         ids = claim_due_deliveries(session, now, limit)
     for delivery_id in ids:
         with sessions.begin() as session:
-            attempt_delivery(session, delivery_id, client, now, policy, rng)
+            attempt_delivery(session, delivery_id, client, now, policy, rng, secret_key)
     return len(ids)

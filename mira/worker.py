@@ -1,4 +1,5 @@
-"""The worker: claims due work from the database — analyses, roleplay scoring, webhook deliveries.
+"""The worker: claims due work from the database — analyses, roleplay scoring, webhook deliveries,
+v2 assistant updates.
 
 Each unit commits on its own. Run one per machine or many: on PostgreSQL claims skip rows other
 workers hold (`FOR UPDATE SKIP LOCKED`), and expired leases hand a dead worker's rows to the rest.
@@ -24,6 +25,7 @@ from mira.coach.pipeline import (
     score_roleplay,
 )
 from mira.runtime import Runtime
+from mira.voice.assistants import apply_due_updates
 from mira.webhooks import RetryPolicy, deliver_due
 from models.base import utcnow
 
@@ -82,11 +84,27 @@ class Worker:
         return len(ids)
 
     def deliver_webhooks(self) -> int:
-        return deliver_due(self.runtime.sessions, self.client, self.clock(), self.policy, self.rng)
+        return deliver_due(
+            self.runtime.sessions,
+            self.client,
+            self.clock(),
+            self.policy,
+            self.rng,
+            self.runtime.settings.secret_key,
+        )
+
+    def apply_assistant_updates(self) -> int:
+        with self.runtime.sessions.begin() as session:
+            return apply_due_updates(session, self.clock(), BATCH)
 
     def run_once(self) -> int:
         """Do what is due now; the number of units handled (0 means idle)."""
-        return self.analyse_due_meetings() + self.score_due_roleplays() + self.deliver_webhooks()
+        return (
+            self.analyse_due_meetings()
+            + self.score_due_roleplays()
+            + self.deliver_webhooks()
+            + self.apply_assistant_updates()
+        )
 
     def run(self, stop: threading.Event) -> None:
         poll = self.runtime.settings.worker_poll_seconds

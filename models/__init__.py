@@ -8,9 +8,16 @@ from models.reports import CriterionScore, Report
 from models.roleplay import RoleplaySession
 from models.templates import Template
 from models.tenancy import ApiKey, Organization, User
+from models.voice import Assistant, Call, CallAttempt, CallEvent, VoiceKeyPair, Workspace
 from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "Assistant",
+    "Call",
+    "CallAttempt",
+    "CallEvent",
+    "VoiceKeyPair",
+    "Workspace",
     "ApiKey",
     "Base",
     "CriterionScore",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +23,14 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def object_id() -> str:
+    """The voice API's ids: 4 bytes of epoch seconds, then 8 random bytes, as 24 hex characters.
+
+    Time-ordered like the reference's MongoDB ObjectIds, so creation and id order agree.
+    """
+    return f"{int(time.time()):08x}{os.urandom(8).hex()}"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

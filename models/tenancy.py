@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, CreatedAt, UUIDPrimaryKey
+from models.base import Base, CreatedAt, UUIDPrimaryKey, object_id
 
 
 class Organization(UUIDPrimaryKey, CreatedAt, Base):
@@ -16,6 +16,9 @@ class Organization(UUIDPrimaryKey, CreatedAt, Base):
 
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # How the voice agents API names it: a 24-hex id, like every id of that API.
+    object_id: Mapped[str] = mapped_column(String(24), unique=True, default=object_id)
+    archived_at: Mapped[datetime | None]
 
 
 class User(UUIDPrimaryKey, CreatedAt, Base):

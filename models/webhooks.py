@@ -26,16 +26,28 @@ class WebhookSubscription(UUIDPrimaryKey, CreatedAt, Base):
 
 
 class WebhookDelivery(UUIDPrimaryKey, CreatedAt, Base):
-    """One event for one receiver: written in the transaction of the change it reports."""
+    """One event for one receiver: written in the transaction of the change it reports.
+
+    A coaching delivery goes to a subscription; a voice delivery goes to its call's callbackUrl,
+    is known by a 24-hex `object_id`, and waits for the call's earlier deliveries (`sequence`).
+    """
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         Index(None, "status", "next_attempt_at"),
         Index(None, "subscription_id", "created_at", "id"),
+        Index(None, "call_id", "sequence", unique=True),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
-    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("webhook_subscriptions.id")
+    )
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id"))
+    # The call event's sequence number: the order the call's deliveries go out in.
+    sequence: Mapped[int | None]
+    object_id: Mapped[str | None] = mapped_column(String(24), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
     event: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # pending → delivered, or failed once the retry horizon is spent.

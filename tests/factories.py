@@ -10,6 +10,7 @@ from typing import Any
 from mira.db import session_scope
 from mira.keys import create_api_key
 from mira.runtime import Runtime
+from mira.voice.keys import create_key_pair
 from models import (
     CriterionScore,
     Insight,
@@ -179,3 +180,25 @@ def make_tenant(runtime: Runtime, permission: str, reps: int = 2) -> Tenant:
 
 def at(days_ago: float) -> datetime:
     return (utcnow() - timedelta(days=days_ago)).replace(microsecond=0)
+
+
+@dataclass
+class VoiceTenant:
+    """An organization with a voice key pair of the given role."""
+
+    organization_id: uuid.UUID
+    headers: dict[str, str]
+
+
+def make_voice_tenant(runtime: Runtime, role: str = "admin") -> VoiceTenant:
+    slug = f"shop-{uuid.uuid4().hex[:12]}"
+    with session_scope(runtime.sessions) as session:
+        organization = Organization(slug=slug, name=slug)
+        session.add(organization)
+        session.flush()
+        public_key, private_key = create_key_pair(
+            session, organization, role, runtime.settings.secret_key
+        )
+        return VoiceTenant(
+            organization.id, {"x-public-key": public_key, "x-private-key": private_key}
+        )

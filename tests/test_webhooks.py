@@ -66,7 +66,9 @@ def deliveries(
 
 def deliver(runtime: Runtime, now: datetime, policy: RetryPolicy = POLICY) -> None:
     with loopback_client() as http:
-        deliver_due(runtime.sessions, http, now, policy, random.Random(1), limit=1000)
+        deliver_due(
+            runtime.sessions, http, now, policy, random.Random(1), runtime.settings.secret_key, 1000
+        )
 
 
 @pytest.mark.usefixtures("settled")

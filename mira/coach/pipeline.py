@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mira.coach.analyser import Analyser
 from mira.coach.reporting import write_meeting_reports
+from mira.db import claimable
 from mira.webhooks import emit_event
 from models import (
     CriterionScore,
@@ -31,14 +32,8 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 
 
-def _claimable(session: Session, query):  # type: ignore[no-untyped-def]
-    if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=True)
-    return query
-
-
 def claim_due_meetings(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
-    due = _claimable(
+    due = claimable(
         session,
         select(Meeting.id)
         .where(
@@ -127,7 +122,7 @@ def _give_up(session: Session, meeting: Meeting, reason: str, now: datetime) -> 
 
 
 def claim_due_roleplays(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
-    due = _claimable(
+    due = claimable(
         session,
         select(RoleplaySession.id)
         .where(

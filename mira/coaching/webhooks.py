@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mira.errors import BadRequest, Conflict, NotFound
 from mira.pagination import Page, paginate
 from mira.timestamps import to_wire
-from mira.webhooks import UnsafeReceiver, check_receiver_url
+from mira.webhooks import UnsafeReceiver, attempts_of, check_receiver_url
 from models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -129,18 +129,6 @@ def delete_subscription(
     return {"id": str(subscription.id), "deleted": True}
 
 
-def _attempts_of(
-    session: Session, deliveries: list[WebhookDelivery]
-) -> dict[uuid.UUID, list[WebhookAttempt]]:
-    found: dict[uuid.UUID, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
-    if deliveries:
-        for attempt in session.scalars(
-            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(found)))
-        ):
-            found[attempt.delivery_id].append(attempt)
-    return found
-
-
 def list_deliveries(
     session: Session,
     organization_id: uuid.UUID,
@@ -156,7 +144,7 @@ def list_deliveries(
         query = query.where(WebhookDelivery.status == status)
     query = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
     found = paginate(session, query, page, limit, lambda delivery: delivery)
-    attempts = _attempts_of(session, list(found.items))
+    attempts = attempts_of(session, list(found.items))
     items = [delivery_to_wire(d, attempts[d.id]) for d in found.items]
     return Page(items, found.page, found.limit, found.total)
 
@@ -187,7 +175,9 @@ def resend_delivery(
 ) -> dict[str, Any]:
     delivery = session.scalar(
         select(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.organization_id == organization_id
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.organization_id == organization_id,
+            WebhookDelivery.subscription_id.is_not(None),
         )
     )
     if delivery is None:
@@ -197,4 +187,4 @@ def resend_delivery(
         raise Conflict("The delivery's subscription was deleted")
     delivery.status, delivery.next_attempt_at, delivery.lease_expires_at = "pending", now, None
     session.flush()
-    return delivery_to_wire(delivery, _attempts_of(session, [delivery])[delivery.id])
+    return delivery_to_wire(delivery, attempts_of(session, [delivery])[delivery.id])

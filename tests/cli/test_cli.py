@@ -79,3 +79,38 @@ def test_demo_runs_twice_without_duplicating(mira, client) -> None:  # type: ign
     assert client.get("/api/v1/reports", headers=again).json()["meta"]["total"] == reports > 0
     assert client.get("/api/v1/insights", headers=again).json()["meta"]["total"] > 0
     assert client.get("/api/v1/roleplay/sessions", headers=again).json()["meta"]["total"] > 0
+
+
+def test_keys_create_voice_prints_a_working_pair_once(mira, client) -> None:  # type: ignore[no-untyped-def]
+    archive = {"type": "workspace", "id": "0" * 24}
+    for permissions, archive_status in (("read", 403), ("admin", 404)):
+        output = mira(
+            "keys", "create", "--voice", "--org", "cli-voice", "--permissions", permissions
+        )
+        headers = dict(line.split(": ", 1) for line in output.strip().splitlines())
+        assert re.fullmatch(r"pk_[0-9a-f]{32}", headers["x-public-key"])
+        assert re.fullmatch(r"sk_[0-9a-f]{64}", headers["x-private-key"])
+        assert client.get("/v1/admin/voice-gallery", headers=headers).status_code == 200
+        answer = client.post("/v1/admin/organization/archive", headers=headers, json=archive)
+        assert answer.status_code == archive_status
+
+
+def _shown(output: str, label: str) -> str:
+    return next(line.split(": ", 1)[1] for line in output.splitlines() if line.startswith(label))
+
+
+def test_demo_gives_the_voice_api_a_store_assistants_and_calls(mira, client) -> None:  # type: ignore[no-untyped-def]
+    for run in range(2):
+        output = mira("demo", "--meetings", "12")
+        headers = {
+            "x-public-key": _shown(output, "Voice x-public-key"),
+            "x-private-key": _shown(output, "Voice x-private-key"),
+            "workspace": _shown(output, "Voice workspace"),
+        }
+        assert f'-H "workspace: {headers["workspace"]}"' in output
+        listed = client.get("/v1/admin/assistant/list", headers=headers).json()["data"]
+        assert {a["variant"]["type"] for a in listed} == {"abandoned_cart", "custom"}
+        assert _shown(output, "Voice assistant (custom)") in {a["_id"] for a in listed}
+        calls = client.get("/v2/call/list", headers=headers).json()
+        assert calls["meta"]["total"] == 2, run  # the second run duplicates nothing
+        assert {c["status"] for c in calls["data"]} == {"queued"}

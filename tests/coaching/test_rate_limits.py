@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 from collections.abc import Iterator
@@ -20,7 +21,19 @@ from tests.factories import Tenant
 LIMIT = 5
 
 
+@functools.cache
+def _limited_app(settings: Settings, storage: str):  # type: ignore[no-untyped-def]
+    """One app per storage: its counters live in the storage, so clients of one app stand for
+    clients of many processes as well as the clients of several apps do (tested below)."""
+    return create_app(replace(settings, rate_limit=f"{LIMIT}/minute", rate_limit_storage=storage))
+
+
 def limited_client(settings: Settings, ip: str, storage: str = "database") -> TestClient:
+    return TestClient(_limited_app(settings, storage), client=(ip, 40000))
+
+
+def second_limited_client(settings: Settings, ip: str, storage: str = "database") -> TestClient:
+    """A client of another app instance: another gunicorn worker, or another machine."""
     app = create_app(replace(settings, rate_limit=f"{LIMIT}/minute", rate_limit_storage=storage))
     return TestClient(app, client=(ip, 40000))
 
@@ -69,7 +82,7 @@ def test_counters_are_shared_between_server_processes(
     settings: Settings, ip: str, tenant: Tenant
 ) -> None:
     """Two app instances on one database stand for two gunicorn workers or two machines."""
-    with limited_client(settings, ip) as first, limited_client(settings, ip) as second:
+    with limited_client(settings, ip) as first, second_limited_client(settings, ip) as second:
         statuses = [
             (first if n % 2 else second)
             .get("/api/v1/templates", headers=tenant.headers)
@@ -86,7 +99,7 @@ def test_docs_are_not_limited_and_unauthenticated_calls_count(limited) -> None: 
     assert statuses == [401] * LIMIT + [429]
 
 
-def _redis_up() -> bool:
+def redis_up() -> bool:
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
         return True
@@ -94,12 +107,12 @@ def _redis_up() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 def test_redis_storage_is_shared_too(settings: Settings, ip: str, tenant: Tenant) -> None:
     storage = "redis://127.0.0.1:6379/15"
     with (
         limited_client(settings, ip, storage) as first,
-        limited_client(settings, ip, storage) as second,
+        second_limited_client(settings, ip, storage) as second,
     ):
         statuses = [
             (first if n % 2 else second).get("/api/v1/insights", headers=tenant.headers).status_code

@@ -1,0 +1,1 @@
+"""The voice agents API's handlers, one module per resource (operationId handlers.voice.*)."""

@@ -1,0 +1,102 @@
+"""A call's events (decisions 29–31, 36, 41): recorded on the call, and queued for its callbackUrl.
+
+Each event is a CallEvent row, numbered in order, written in the transaction of the change it
+reports; when the call has a callbackUrl the same transaction adds the delivery to the outbox,
+which the worker sends signed (mira.webhooks) and in that order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mira.timestamps import to_wire
+from models import Call, CallAttempt, CallEvent, WebhookDelivery
+from models.base import object_id
+
+LIFECYCLE_ENDED = "call.lifecycle-ended"
+
+
+def attempts_of(session: Session, call_ids: Iterable[str]) -> dict[str, list[CallAttempt]]:
+    """The calls' attempts, in order, for a page of calls in one query."""
+    found: dict[str, list[CallAttempt]] = defaultdict(list)
+    ids = list(call_ids)
+    if ids:
+        query = select(CallAttempt).where(CallAttempt.call_id.in_(ids))
+        for attempt in session.scalars(query.order_by(CallAttempt.call_id, CallAttempt.number)):
+            found[attempt.call_id].append(attempt)
+    return found
+
+
+def report(attempts: Sequence[CallAttempt]) -> dict[str, int]:
+    return {
+        "reAttemptCount": max(len(attempts) - 1, 0),
+        "rescheduledCount": sum(1 for attempt in attempts if attempt.status == "rescheduled"),
+    }
+
+
+def call_event_data(call: Call, attempts: Sequence[CallAttempt], event: str) -> dict[str, Any]:
+    """`CallEventData` (§8.5): the call as it stands, its latest attempt, its counters."""
+    last = attempts[-1] if attempts else None
+    described: dict[str, Any] = {
+        "id": call.id,
+        "status": call.status,
+        "startedAt": to_wire(last.started_at) if last else None,
+        "endedAt": to_wire(last.ended_at) if last else None,
+        "recordingUrl": None,
+    }
+    if last is not None and last.duration_seconds is not None:
+        described["durationSeconds"] = last.duration_seconds
+    if call.validation_errors:
+        described["validationErrors"] = call.validation_errors
+    counters: dict[str, Any] = report(attempts)
+    if event == LIFECYCLE_ENDED:
+        counters["finalStatus"] = call.status
+    return {"call": described, "report": counters}
+
+
+def record_event(session: Session, call: Call, event: str, now: datetime) -> CallEvent:
+    """Record `event` on the call and, with a callbackUrl, queue its delivery.
+
+    Callers hold the call row (a new call, or one they just updated), so numbering is not raced.
+    """
+    latest = session.scalar(
+        select(func.max(CallEvent.sequence)).where(CallEvent.call_id == call.id)
+    )
+    data = call_event_data(call, attempts_of(session, [call.id])[call.id], event)
+    recorded = CallEvent(
+        call_id=call.id, sequence=(latest or 0) + 1, type=event, data=data, created_at=now
+    )
+    session.add(recorded)
+    if call.callback_url is not None:
+        session.add(
+            WebhookDelivery(
+                organization_id=call.organization_id,
+                call_id=call.id,
+                sequence=recorded.sequence,
+                object_id=object_id(),
+                url=call.callback_url,
+                event=event,
+                payload={
+                    "metadata": call.call_metadata or {},
+                    "event": {"type": event, "data": data},
+                },
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return recorded
+
+
+def has_ended(session: Session, call: Call) -> bool:
+    """Whether `call.lifecycle-ended` was already sent: it is the final event, sent once."""
+    ended = select(CallEvent.sequence).where(
+        CallEvent.call_id == call.id, CallEvent.type == LIFECYCLE_ENDED
+    )
+    return session.scalar(ended.limit(1)) is not None
