@@ -64,6 +64,9 @@ class Settings:
     livekit_url: str | None = None
     livekit_api_key: str | None = None
     livekit_api_secret: str | None = None
+    # The simulator telephony provider's clock: real seconds per simulated second of its
+    # timelines (a 60 s conversation lasts 0.6 s at 0.01).
+    simulator_seconds: float = 1.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,4 +95,5 @@ class Settings:
             livekit_url=_env("MIRA_LIVEKIT_URL", "") or None,
             livekit_api_key=_env("MIRA_LIVEKIT_API_KEY", "") or None,
             livekit_api_secret=_env("MIRA_LIVEKIT_API_SECRET", "") or None,
+            simulator_seconds=float(_env("MIRA_SIMULATOR_SECONDS", "1")),
         )

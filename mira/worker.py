@@ -1,5 +1,5 @@
-"""The worker: claims due work from the database — analyses, roleplay scoring, webhook deliveries,
-v2 assistant updates.
+"""The worker: claims due work from the database — analyses, roleplay scoring, calls to dial and
+attempts to advance, webhook deliveries, v2 assistant updates.
 
 Each unit commits on its own. Run one per machine or many: on PostgreSQL claims skip rows other
 workers hold (`FOR UPDATE SKIP LOCKED`), and expired leases hand a dead worker's rows to the rest.
@@ -24,6 +24,10 @@ from mira.coach.pipeline import (
     record_failure,
     score_roleplay,
 )
+from mira.dialer.attempts import advance_due_attempts
+from mira.dialer.claiming import claim_due_calls
+from mira.dialer.simulator import Simulator
+from mira.dialer.telephony import Telephony
 from mira.runtime import Runtime
 from mira.voice.assistants import apply_due_updates
 from mira.webhooks import RetryPolicy, deliver_due
@@ -39,6 +43,7 @@ class Worker:
     analyser: Analyser
     client: httpx.Client
     policy: RetryPolicy
+    telephony: Telephony
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
 
@@ -54,6 +59,7 @@ class Worker:
                 base_seconds=settings.webhook_retry_base_seconds,
                 allow_private=settings.webhook_allow_private,
             ),
+            telephony=Simulator(settings.simulator_seconds),
         )
 
     def analyse_due_meetings(self) -> int:
@@ -93,6 +99,14 @@ class Worker:
             self.runtime.settings.secret_key,
         )
 
+    def dial_due_calls(self) -> int:
+        with self.runtime.sessions.begin() as session:
+            return claim_due_calls(session, self.clock(), BATCH, self.telephony)
+
+    def advance_attempts(self) -> int:
+        with self.runtime.sessions.begin() as session:
+            return advance_due_attempts(session, self.clock(), BATCH)
+
     def apply_assistant_updates(self) -> int:
         with self.runtime.sessions.begin() as session:
             return apply_due_updates(session, self.clock(), BATCH)
@@ -102,6 +116,8 @@ class Worker:
         return (
             self.analyse_due_meetings()
             + self.score_due_roleplays()
+            + self.advance_attempts()
+            + self.dial_due_calls()
             + self.deliver_webhooks()
             + self.apply_assistant_updates()
         )

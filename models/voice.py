@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CreatedAt, object_id, utcnow
@@ -75,6 +75,10 @@ class Assistant(ObjectIdPrimaryKey, CreatedAt, Base):
     last_update_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The dialer's concurrency guard: attempts under way, and the cap they may not pass
+    # (`callSettings.concurrentCallCount`, kept here so one conditional UPDATE can take a slot).
+    active_calls: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    call_cap: Mapped[int]
 
 
 class Call(ObjectIdPrimaryKey, CreatedAt, Base):
@@ -85,6 +89,7 @@ class Call(ObjectIdPrimaryKey, CreatedAt, Base):
         Index(None, "workspace_id", "assistant_id", "created_at", "id"),
         Index(None, "workspace_id", "phone_number", "created_at", "id"),
         Index(None, "workspace_id", "idempotency_key", unique=True),
+        Index(None, "next_attempt_at"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
@@ -116,8 +121,20 @@ class CallAttempt(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_seconds: Mapped[float | None] = mapped_column(Float)
-    # The telephony provider's reason, when it gave one.
+    # The telephony provider's reason, or the dialer's (low engagement, a callback refused).
     reason: Mapped[str | None] = mapped_column(Text)
+    # The provider's id of this dial.
+    provider_ref: Mapped[str | None] = mapped_column(String(200))
+    # Carrier events the provider announced at placement and the dialer has yet to apply (the
+    # simulator's timeline), oldest first: `{event, at, details}`.
+    script: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # When the worker must next look at the attempt: its next scripted event or its deadline.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    # answered_at + maxCallDuration: still connected then, the call ends as `timeout`.
+    deadline_at: Mapped[datetime | None]
+    # `{role, text, secondsFromStart}` lines of an answered attempt.
+    transcript: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class CallEvent(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from mira.runtime import Runtime
 from mira.worker import Worker
-from models import WebhookDelivery
+from models import Call, CallAttempt, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,8 @@ def run_until(step: Callable[[], object], done: Callable[[], bool], rounds: int 
 
 
 def settle_queue(runtime: Runtime, rounds: int = 20) -> None:
-    """Finish the analyses other tests left due, then retire every undelivered event.
+    """Finish the analyses other tests left due, hold the calls they left queued, then retire
+    every undelivered event.
 
     The whole run shares one database and the worker claims across tenants: without this, a
     test's delivery can wait behind thousands that Schemathesis queued for hosts that don't exist.
@@ -147,6 +148,8 @@ def settle_queue(runtime: Runtime, rounds: int = 20) -> None:
         if not worker.analyse_due_meetings() + worker.score_due_roleplays():
             break
     with runtime.sessions.begin() as session:
+        session.execute(update(Call).values(next_attempt_at=None))
+        session.execute(update(CallAttempt).values(due_at=None))
         session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.status == "pending")

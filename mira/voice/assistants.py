@@ -62,6 +62,12 @@ def call_settings(assistant: Assistant) -> dict[str, Any]:
     return settings
 
 
+def _set_document(assistant: Assistant, document: dict[str, Any]) -> None:
+    """The document, and the dialer's copy of its cap (mira.dialer.capacity)."""
+    assistant.document = document
+    assistant.call_cap = int(document["callSettings"]["concurrentCallCount"])
+
+
 def _settled(variant: str, document: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """The document, once it is true to its variant (decision 26)."""
     config = document["variant"]["config"]
@@ -118,9 +124,9 @@ def _create(
         workspace_id=workspace.id,
         name=name,
         variant=variant,
-        document=document,
         created_at=now,
     )
+    _set_document(assistant, document)
     session.add(assistant)
     _flush_name(session)
     return assistant
@@ -199,7 +205,7 @@ def _apply_pending(session: Session, assistant: Assistant) -> None:
         log.warning("assistant %s keeps its name: %r was taken meanwhile", assistant.id, name)
     else:
         assistant.name = name
-    assistant.document = pending["document"]
+    _set_document(assistant, pending["document"])
     assistant.pending_update = None
     assistant.update_due_at = None
 
@@ -269,7 +275,8 @@ def update_from_admin(
 ) -> Assistant:
     cooldown = settings.voice_update_cooldown_seconds
     assistant = _updatable(session, organization_id, workspace_id, assistant_id, now, cooldown)
-    assistant.name, assistant.document = _updated(assistant, from_admin(body), ADMIN_NAMES)
+    assistant.name, document = _updated(assistant, from_admin(body), ADMIN_NAMES)
+    _set_document(assistant, document)
     assistant.last_update_at = now
     _flush_name(session)
     return assistant

@@ -8,7 +8,7 @@ which the worker sends signed (mira.webhooks) and in that order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,15 +60,35 @@ def call_event_data(call: Call, attempts: Sequence[CallAttempt], event: str) -> 
     return {"call": described, "report": counters}
 
 
-def record_event(session: Session, call: Call, event: str, now: datetime) -> CallEvent:
-    """Record `event` on the call and, with a callbackUrl, queue its delivery.
+def record_event(
+    session: Session,
+    call: Call,
+    event: str,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+) -> CallEvent:
+    """Record `event` (`CallEventData`, plus `extra`: an analysis, credits) and queue its delivery.
 
     Callers hold the call row (a new call, or one they just updated), so numbering is not raced.
     """
+    data = call_event_data(call, attempts_of(session, [call.id])[call.id], event)
+    return _record(session, call, event, data | dict(extra or {}), now)
+
+
+def record_action(
+    session: Session, call: Call, action: Mapping[str, Any], now: datetime
+) -> CallEvent:
+    """An `action` event (`ActionEventData`, §8.6): `action`, `reason`, `payload` of the call."""
+    data = {"action": action["action"], "call": {"id": call.id}} | dict(action)
+    return _record(session, call, "action", data, now)
+
+
+def _record(
+    session: Session, call: Call, event: str, data: dict[str, Any], now: datetime
+) -> CallEvent:
     latest = session.scalar(
         select(func.max(CallEvent.sequence)).where(CallEvent.call_id == call.id)
     )
-    data = call_event_data(call, attempts_of(session, [call.id])[call.id], event)
     recorded = CallEvent(
         call_id=call.id, sequence=(latest or 0) + 1, type=event, data=data, created_at=now
     )

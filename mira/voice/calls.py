@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,9 +30,10 @@ from models import Assistant, Call, CallAttempt, CallEvent
 from models.base import object_id
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# Before the dialer takes the call, and after an attempt that did not connect. A call waiting to
+# be tried again (`next_attempt_at` set) is abortable whatever its last attempt's status.
 ABORTABLE = (
     "queued",
-    "initiate",
     "busy",
     "failed",
     "no-answer",
@@ -41,6 +42,7 @@ ABORTABLE = (
     "skip",
 )
 ABORT_REFUSALS = {
+    "initiate": "Call is already in progress",
     "in-progress": "Call is already in progress",
     "ended": "Call already completed",
     "completed": "Call already completed",
@@ -175,15 +177,18 @@ def _find_call(
 def abort_call(
     session: Session, organization_id: uuid.UUID, workspace_id: str, call_id: str, now: datetime
 ) -> None:
-    """Abort a call not yet connected (decision 36), ending any retry chain.
+    """Abort a call the dialer has not taken (decision 36), ending any retry chain.
 
-    The status changes by a conditional UPDATE, so an abort racing the dialer or another abort
-    either wins or is refused for the status the winner left.
+    The status changes by a conditional UPDATE, as the dialer's does (mira.dialer.claiming): of an
+    abort and a dial that race, or two aborts, one wins and the other is refused for the status
+    the winner left.
     """
     call = _find_call(session, organization_id, workspace_id, call_id)
     aborted = session.execute(
         update(Call)
-        .where(Call.id == call.id, Call.status.in_(ABORTABLE))
+        .where(
+            Call.id == call.id, or_(Call.status.in_(ABORTABLE), Call.next_attempt_at.is_not(None))
+        )
         .values(status="aborted", next_attempt_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -227,6 +232,7 @@ def _attempt_to_wire(attempt: CallAttempt) -> dict[str, Any]:
         "endedAt": to_wire(attempt.ended_at),
         "durationSeconds": attempt.duration_seconds,
         "reason": attempt.reason,
+        "transcript": attempt.transcript,
     }
 
 

@@ -86,8 +86,10 @@ class Shop:
         return found
 
     def set_status(self, call_id: str, status: str) -> None:
+        """The call in `status` with no attempt pending, as the dialer leaves it."""
         with session_scope(self.runtime.sessions) as session:
-            session.get_one(Call, call_id).status = status
+            call = session.get_one(Call, call_id)
+            call.status, call.next_attempt_at = status, None
 
     def event_types(self, call_id: str) -> list[str]:
         with session_scope(self.runtime.sessions) as session:

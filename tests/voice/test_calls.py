@@ -21,7 +21,6 @@ from mira.settings import Settings
 from mira.voice.calls import initiate_call
 from models import Call
 from models.base import utcnow
-from tests.receivers import loopback_worker
 from tests.voice.calling import (
     ABANDONED_CART_REQUEST,
     CUSTOM_REQUEST,
@@ -63,7 +62,7 @@ def strict_client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_the_references_requests_are_queued_and_stay_queued(
+def test_the_references_requests_are_queued(
     client: TestClient, runtime: Runtime, shop: Shop
 ) -> None:
     cart = shop.assistant("abandoned_cart")
@@ -72,7 +71,6 @@ def test_the_references_requests_are_queued_and_stay_queued(
         body = request_for(example, assistant)
         answer = shop.initiate(body)
         assert answer["status"] == "queued" and len(answer["callId"]) == 24
-        loopback_worker(runtime).run_once()  # nothing pretends to dial
         call = shop.call(answer["callId"])
         assert call["status"] == "queued" and call["validationErrors"] == []
         assert call["payload"] == body["payload"] and call["metadata"] == body["metadata"]
@@ -307,7 +305,6 @@ def test_concurrent_identical_requests_make_one_call(
 
 ABORTABLE = [
     "queued",
-    "initiate",
     "busy",
     "failed",
     "no-answer",
@@ -316,6 +313,7 @@ ABORTABLE = [
     "skip",
 ]
 REFUSED = {
+    "initiate": "Call is already in progress",
     "in-progress": "Call is already in progress",
     "ended": "Call already completed",
     "completed": "Call already completed",
@@ -357,7 +355,9 @@ def test_aborting_a_validation_failed_call_does_not_end_it_twice(shop: Shop) -> 
 
 
 @pytest.mark.parametrize(("status", "message"), REFUSED.items())
-def test_abort_is_refused_once_the_call_connected(shop: Shop, status: str, message: str) -> None:
+def test_abort_is_refused_once_the_dialer_took_the_call(
+    shop: Shop, status: str, message: str
+) -> None:
     call_id = shop.initiate(request_for(CUSTOM_REQUEST, shop.assistant()))["callId"]
     shop.set_status(call_id, status)
     response = abort(shop, call_id)

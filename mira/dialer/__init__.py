@@ -1,0 +1,1 @@
+"""Placing queued calls: calling slots, concurrency caps, priorities, retries, telephony."""

@@ -1,0 +1,118 @@
+"""Claiming due calls and dialling them (decisions 45, 46).
+
+A call is due when its `next_attempt_at` has come (queued, or waiting to be tried again) and its
+assistant is not archived. Due calls are taken by `priority`, then first in, first out. One
+outside its assistant's calling slots is deferred to the next opening; one whose assistant is at
+its `concurrentCallCount` waits. Dialling moves the call to `initiate` by a conditional UPDATE, so
+an abort racing it either wins or finds the call in progress (decision 36).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from mira.db import claimable
+from mira.dialer.attempts import refresh_due
+from mira.dialer.capacity import release_slot, take_slot
+from mira.dialer.slots import callee_zone, next_opening
+from mira.dialer.telephony import Dial, Telephony
+from mira.voice.assistants import call_settings
+from mira.voice.call_events import record_event
+from models import Assistant, Call, CallAttempt, Workspace
+
+
+def _start(session: Session, call: Call, now: datetime) -> bool:
+    """Move the call to `initiate` unless an abort took it first."""
+    result = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.next_attempt_at.is_not(None))
+        .values(status="initiate", next_attempt_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        return False
+    for name, value in (("status", "initiate"), ("next_attempt_at", None), ("updated_at", now)):
+        set_committed_value(call, name, value)
+    return True
+
+
+def _dial(
+    session: Session, call: Call, assistant: Assistant, now: datetime, telephony: Telephony
+) -> bool:
+    if not take_slot(session, assistant.id):
+        return False  # at its cap: the call waits, still due
+    if not _start(session, call, now):
+        release_slot(session, assistant.id)
+        return False
+    number = 1 + len(
+        session.scalars(select(CallAttempt.number).where(CallAttempt.call_id == call.id)).all()
+    )
+    dial = Dial(
+        call_id=call.id,
+        attempt_number=number,
+        phone_number=call.phone_number,
+        variant=assistant.variant,
+        payload=call.payload,
+        metadata=call.call_metadata,
+        placed_at=now,
+    )
+    placement = telephony.place(dial)
+    attempt = CallAttempt(
+        call_id=call.id,
+        number=number,
+        status="initiate",
+        started_at=now,
+        provider_ref=placement.reference,
+        script=[
+            {"event": event.event, "at": event.at.isoformat(), "details": event.details}
+            for event in placement.script
+        ],
+    )
+    refresh_due(attempt)
+    session.add(attempt)
+    session.flush()
+    record_event(session, call, "call.initiate", now)
+    return True
+
+
+def claim_due_calls(session: Session, now: datetime, limit: int, telephony: Telephony) -> int:
+    """Dial up to `limit` due calls; the number dialled. Other workers skip the rows held here."""
+    open_assistants = select(Assistant.id).where(
+        Assistant.archived_at.is_(None), Assistant.active_calls < Assistant.call_cap
+    )
+    due = (
+        select(Call)
+        .where(Call.next_attempt_at <= now, Call.assistant_id.in_(open_assistants))
+        .order_by(Call.priority.desc(), Call.next_attempt_at, Call.created_at, Call.id)
+        .limit(limit)
+    )
+    calls = session.scalars(claimable(session, due)).all()
+    assistant_ids = {call.assistant_id for call in calls}
+    assistants = {
+        assistant.id: assistant
+        for assistant in session.scalars(select(Assistant).where(Assistant.id.in_(assistant_ids)))
+    }
+    zones = dict(
+        session.execute(
+            select(Workspace.id, Workspace.timezone).where(
+                Workspace.id.in_({call.workspace_id for call in calls})
+            )
+        ).all()
+    )
+    dialled = 0
+    # Slots are taken in assistant id order (mira.dialer.capacity); the sort keeps each
+    # assistant's calls in priority order.
+    for call in sorted(calls, key=lambda call: call.assistant_id):
+        assistant = assistants[call.assistant_id]
+        zone = zones[call.workspace_id] or callee_zone(call.phone_number)
+        opening = next_opening(call_settings(assistant)["slots"], zone, now)
+        if opening > now:
+            call.next_attempt_at = opening  # deferred, not skipped
+        elif _dial(session, call, assistant, now, telephony):
+            dialled += 1
+    return dialled
