@@ -132,6 +132,11 @@ def attempts_of(
     return found
 
 
+def due_again(delivery: WebhookDelivery, now: datetime) -> None:
+    """A re-send: pending and due now, whatever became of it; its attempts so far stay recorded."""
+    delivery.status, delivery.next_attempt_at, delivery.lease_expires_at = "pending", now, None
+
+
 def claim_due_deliveries(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
     """Lease due deliveries to this worker; another worker skips rows already locked.
 

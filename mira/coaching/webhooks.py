@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mira.errors import BadRequest, Conflict, NotFound
 from mira.pagination import Page, paginate
 from mira.timestamps import to_wire
-from mira.webhooks import UnsafeReceiver, attempts_of, check_receiver_url
+from mira.webhooks import UnsafeReceiver, attempts_of, check_receiver_url, due_again
 from models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -185,6 +185,6 @@ def resend_delivery(
     subscription = session.get_one(WebhookSubscription, delivery.subscription_id)
     if subscription.deleted_at is not None:
         raise Conflict("The delivery's subscription was deleted")
-    delivery.status, delivery.next_attempt_at, delivery.lease_expires_at = "pending", now, None
+    due_again(delivery, now)
     session.flush()
     return delivery_to_wire(delivery, attempts_of(session, [delivery])[delivery.id])

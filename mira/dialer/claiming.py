@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -49,9 +49,8 @@ def _dial(
     if not _start(session, call, now):
         release_slot(session, assistant.id)
         return False
-    number = 1 + len(
-        session.scalars(select(CallAttempt.number).where(CallAttempt.call_id == call.id)).all()
-    )
+    placed = select(func.count()).where(CallAttempt.call_id == call.id)
+    number = 1 + (session.scalar(placed) or 0)
     dial = Dial(
         call_id=call.id,
         attempt_number=number,

@@ -15,17 +15,18 @@ from mira.timestamps import to_wire
 from mira.voice.contract import SCHEMAS
 from models import Assistant, Workspace
 
-# Decision 19; the spec's `default`s say the same (a test keeps them together).
+
+def _defaults(schema: str) -> dict[str, Any]:
+    properties = SCHEMAS[schema]["properties"]
+    return {name: field["default"] for name, field in properties.items() if "default" in field}
+
+
+# Decision 19: the spec's `default`s, and the one slot its description names (`slots` is required
+# when `callSettings` is sent, so it carries no `default` for Connexion to fill in).
 DEFAULT_CALL_SETTINGS: dict[str, Any] = {
     "slots": [{"startTime": "09:00", "endTime": "21:00"}],
-    "maxCallDuration": 200,
-    "concurrentCallCount": 5,
-    "retryProtocol": {
-        "maxAttemptsNoPickup": 2,
-        "maxAttemptsLowEngagement": 1,
-        "reAttemptPeriod": 300,
-        "maxRescheduleCount": 1,
-    },
+    **_defaults("CallSettings"),
+    "retryProtocol": _defaults("RetryProtocol"),
 }
 NEW_DOCUMENT: dict[str, Any] = {
     "variant": {"config": {}},

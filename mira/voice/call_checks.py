@@ -7,7 +7,7 @@ abandoned-cart payload is checked against `AbandonedCartPayload` of the spec its
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import phonenumbers
@@ -18,13 +18,6 @@ from mira.voice.contract import COMPONENTS
 from models import Assistant
 
 MAX_REASONS = 10
-JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda value: isinstance(value, str),
-    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
-    "boolean": lambda value: isinstance(value, bool),
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
-}
 
 
 def _nullable(check: Any) -> Any:
@@ -77,7 +70,7 @@ def _custom_errors(assistant: Assistant, payload: dict[str, Any] | None) -> list
         name, kind = variable["name"], variable["type"]
         if name not in given:
             errors.append(f"payload.{name}: required by the assistant")
-        elif not JSON_TYPES[kind](given[name]):
+        elif not OpenApiValidator.TYPE_CHECKER.is_type(given[name], kind):
             errors.append(f"payload.{name}: must be of type {kind}")
     return errors
 

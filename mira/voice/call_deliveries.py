@@ -13,7 +13,7 @@ from mira.errors import NotFound
 from mira.pagination import Page, paginate
 from mira.timestamps import to_wire
 from mira.voice.workspaces import find_workspace
-from mira.webhooks import attempts_of
+from mira.webhooks import attempts_of, due_again
 from models import Call, WebhookAttempt, WebhookDelivery
 
 
@@ -83,6 +83,6 @@ def resend_call_delivery(
     )
     if delivery is None:
         raise NotFound("Delivery not found")
-    delivery.status, delivery.next_attempt_at, delivery.lease_expires_at = "pending", now, None
+    due_again(delivery, now)
     session.flush()
     return delivery_to_wire(delivery, attempts_of(session, [delivery])[delivery.id])
