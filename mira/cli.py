@@ -1,4 +1,4 @@
-"""The `mira` command: serve, db upgrade, keys, demo, import."""
+"""The `mira` command: serve, db upgrade, keys, credits, demo, import."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from mira.coach.analyser import Analyser
 from mira.coach.transcripts import TranscriptError
 from mira.db import make_engine, make_session_factory, session_scope
 from mira.demo import DEMO_SLUG, create_demo
+from mira.dialer.credits import charge
 from mira.errors import ApiError
 from mira.importing import CALL_TYPES, find_rep, import_transcript, transcript_files
 from mira.keys import create_api_key, highest_permission, list_api_keys, revoke_api_key
@@ -26,6 +27,7 @@ from mira.timestamps import parse_timestamp, to_wire
 from mira.voice.demo import create_voice_demo
 from mira.voice.keys import create_key_pair
 from mira.worker import Worker
+from models import Workspace
 from models.base import utcnow
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
@@ -171,6 +173,27 @@ def revoke_key(org_slug: str, prefix: str) -> None:
         except ApiError as exc:
             raise click.ClickException(exc.message) from None
     click.echo(f"revoked {prefix}")
+
+
+@main.group()
+def credits() -> None:
+    """Voice workspaces' credit balances."""
+
+
+@credits.command("add")
+@click.argument("workspace")
+@click.argument("amount", type=float)
+def add_credits(workspace: str, amount: float) -> None:
+    """Add AMOUNT credits to WORKSPACE (take some: `-- WORKSPACE -5`); print the balance.
+
+    A prepaid workspace at or below minus its negativeCreditAllowance is not dialled; its calls
+    wait and are dialled again as soon as a top-up lifts the balance above it.
+    """
+    with session_scope(_sessions(Settings.from_env())) as session:
+        if session.get(Workspace, workspace.lower()) is None:
+            raise click.ClickException(f"no workspace {workspace}")
+        balance = charge(session, workspace.lower(), -amount)
+    click.echo(f"{workspace.lower()}: {balance:g} credits")
 
 
 @main.command()

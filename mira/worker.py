@@ -24,10 +24,10 @@ from mira.coach.pipeline import (
     record_failure,
     score_roleplay,
 )
-from mira.dialer.attempts import advance_due_attempts
-from mira.dialer.claiming import claim_due_calls
+from mira.dialer.attempts import advance_due_attempts, record_carrier_event
+from mira.dialer.claiming import claim_due_calls, record_placement
 from mira.dialer.simulator import Simulator
-from mira.dialer.telephony import Telephony
+from mira.dialer.telephony import Dial, Placement, Telephony
 from mira.runtime import Runtime
 from mira.voice.assistants import apply_due_updates
 from mira.webhooks import RetryPolicy, deliver_due
@@ -100,8 +100,29 @@ class Worker:
         )
 
     def dial_due_calls(self) -> int:
+        """Claim due calls, then place them once the claim is committed (mira.dialer.claiming)."""
         with self.runtime.sessions.begin() as session:
-            return claim_due_calls(session, self.clock(), BATCH, self.telephony)
+            dials = claim_due_calls(session, self.clock(), BATCH)
+        placed: list[tuple[Dial, Placement]] = []
+        for dial in dials:
+            try:
+                placed.append((dial, self.telephony.place(dial)))
+            except Exception as exc:
+                log.exception("placing call %s failed", dial.call_id)
+                reason = f"the carrier refused the dial: {type(exc).__name__}"
+                with self.runtime.sessions.begin() as session:
+                    record_carrier_event(
+                        session,
+                        dial.call_id,
+                        dial.attempt_number,
+                        "failed",
+                        self.clock(),
+                        {"reason": reason},
+                    )
+        with self.runtime.sessions.begin() as session:
+            for dial, placement in placed:
+                record_placement(session, dial, placement)
+        return len(dials)
 
     def advance_attempts(self) -> int:
         with self.runtime.sessions.begin() as session:

@@ -131,7 +131,8 @@ class CallAttempt(Base):
     # When the worker must next look at the attempt: its next scripted event or its deadline.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     answered_at: Mapped[datetime | None]
-    # answered_at + maxCallDuration: still connected then, the call ends as `timeout`.
+    # Ringing: when it counts as `no-answer`; connected: answered_at + maxCallDuration, when the
+    # call ends as `timeout`.
     deadline_at: Mapped[datetime | None]
     # `{role, text, secondsFromStart}` lines of an answered attempt.
     transcript: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

@@ -3,8 +3,10 @@
 `record_carrier_event` is the one entry for what the carrier reports, whether it arrives over
 HTTP or from a script stored at placement, which `advance_due_attempts` plays back when due: the
 script lives on the attempt row, so a killed worker loses nothing and any worker carries on.
-Each event changes the call, records its call events and frees the assistant's slot when the
-attempt ends, all in the caller's transaction (decision 48).
+Each event changes the call, records its call events, frees the assistant's slot when the
+attempt ends and charges the workspace for a connected one, all in the caller's transaction
+(decisions 48, 51). An attempt still ringing at its deadline ends as `no-answer`: a carrier that
+never reports does not hold a slot for ever.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from mira.db import claimable
 from mira.dialer.capacity import release_slot
 from mira.dialer.conversation import analysis, cart_actions, credits_used
+from mira.dialer.credits import charge, lock_workspaces
 from mira.dialer.retries import CALLBACK_REFUSED, LOW_ENGAGEMENT, may_reschedule, retry_at
 from mira.dialer.telephony import RING_OUTCOMES
 from mira.voice.assistants import call_settings
@@ -25,14 +28,16 @@ from mira.voice.call_events import LIFECYCLE_ENDED, attempts_of, record_action, 
 from models import Assistant, Call, CallAttempt
 
 ACTIVE = ("initiate", "in-progress")
+RING_TIMED_OUT = "no answer reported by the carrier before the ring timeout"
 
 
 def refresh_due(attempt: CallAttempt) -> None:
-    """Due at its next scripted event or its deadline, whichever comes first; never once over."""
+    """Due at its next scripted event or its deadline (to be answered, to hang up), whichever
+    comes first; never once over."""
     moments = []
     if attempt.status in ACTIVE and attempt.script:
         moments.append(datetime.fromisoformat(attempt.script[0]["at"]))
-    if attempt.status == "in-progress" and attempt.deadline_at is not None:
+    if attempt.status in ACTIVE and attempt.deadline_at is not None:
         moments.append(attempt.deadline_at)
     if attempt.status not in ACTIVE:
         attempt.script = None
@@ -97,9 +102,10 @@ def _end_of_call(
     at: datetime,
     actions: list[dict[str, Any]],
 ) -> None:
+    used = credits_used(duration)
     extra = {
         "analysis": analysis(conversation, actions),
-        "credits": {"used": credits_used(duration)},
+        "credits": {"used": used, "available": charge(session, call.workspace_id, used)},
     }
     record_event(session, call, "end-of-call", at, extra)
     for action in actions:
@@ -164,10 +170,11 @@ def record_carrier_event(
     if attempt is None or attempt.status not in ACTIVE:
         return False
     call = session.get_one(Call, call_id)
+    lock_workspaces(session, [call.workspace_id])  # before the assistant's row: see credits
     assistant = session.get_one(Assistant, call.assistant_id)
     deadline = attempt.deadline_at
-    if attempt.status == "in-progress" and deadline is not None and at >= deadline:
-        _time_out(session, call, assistant, attempt)
+    if deadline is not None and at >= deadline:
+        _pass_deadline(session, call, assistant, attempt)
     elif event == "answered" and attempt.status == "initiate":
         attempt.status, attempt.answered_at = "in-progress", at
         attempt.deadline_at = at + timedelta(seconds=call_settings(assistant)["maxCallDuration"])
@@ -182,8 +189,21 @@ def record_carrier_event(
     return True
 
 
+def _pass_deadline(
+    session: Session, call: Call, assistant: Assistant, attempt: CallAttempt
+) -> None:
+    """Ringing: nobody answered in time. Connected: hung up at maxCallDuration."""
+    assert attempt.deadline_at is not None
+    if attempt.status == "initiate":
+        _end_ringing(
+            session, call, assistant, attempt, "no-answer", attempt.deadline_at, RING_TIMED_OUT
+        )
+    else:
+        _time_out(session, call, assistant, attempt)
+
+
 def _play(session: Session, attempt: CallAttempt, now: datetime) -> None:
-    """Apply the scripted events that are due, then hang up an attempt past its deadline."""
+    """Apply the scripted events that are due, then end an attempt past its deadline."""
     while attempt.script and attempt.status in ACTIVE:
         head, *rest = attempt.script
         at = datetime.fromisoformat(head["at"])
@@ -194,9 +214,9 @@ def _play(session: Session, attempt: CallAttempt, now: datetime) -> None:
             session, attempt.call_id, attempt.number, head["event"], at, head["details"]
         )
     deadline = attempt.deadline_at
-    if attempt.status == "in-progress" and deadline is not None and deadline <= now:
+    if attempt.status in ACTIVE and deadline is not None and deadline <= now:
         call = session.get_one(Call, attempt.call_id)
-        _time_out(session, call, session.get_one(Assistant, call.assistant_id), attempt)
+        _pass_deadline(session, call, session.get_one(Assistant, call.assistant_id), attempt)
     refresh_due(attempt)
 
 
@@ -209,11 +229,15 @@ def advance_due_attempts(session: Session, now: datetime, limit: int) -> int:
         .limit(limit)
     )
     attempts = session.scalars(claimable(session, due)).all()
-    owners = dict(
-        session.execute(
-            select(Call.id, Call.assistant_id).where(Call.id.in_({a.call_id for a in attempts}))
-        ).all()
-    )
-    for attempt in sorted(attempts, key=lambda attempt: owners[attempt.call_id]):
+    owners = {
+        call_id: (assistant_id, workspace_id)
+        for call_id, assistant_id, workspace_id in session.execute(
+            select(Call.id, Call.assistant_id, Call.workspace_id).where(
+                Call.id.in_({a.call_id for a in attempts})
+            )
+        )
+    }
+    lock_workspaces(session, (workspace_id for _, workspace_id in owners.values()))
+    for attempt in sorted(attempts, key=lambda attempt: owners[attempt.call_id][0]):
         _play(session, attempt, now)
     return len(attempts)

@@ -3,13 +3,18 @@
 A call is due when its `next_attempt_at` has come (queued, or waiting to be tried again) and its
 assistant is not archived. Due calls are taken by `priority`, then first in, first out. One
 outside its assistant's calling slots is deferred to the next opening; one whose assistant is at
-its `concurrentCallCount` waits. Dialling moves the call to `initiate` by a conditional UPDATE, so
-an abort racing it either wins or finds the call in progress (decision 36).
+its `concurrentCallCount` waits, and so do the calls of a prepaid workspace past its overdraft
+(decision 51). Dialling moves the call to `initiate` by a conditional UPDATE, so an abort racing
+it either wins or finds the call in progress (decision 36).
+
+A dial is placed with the provider only after the transaction that claimed it commits, and its
+placement is recorded in another: a carrier never hears of a dial the database forgot, and a
+worker that dies in between leaves an attempt that the ring timeout ends as `no-answer`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
@@ -18,11 +23,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from mira.db import claimable
 from mira.dialer.attempts import refresh_due
 from mira.dialer.capacity import release_slot, take_slot
+from mira.dialer.credits import may_dial
 from mira.dialer.slots import callee_zone, next_opening
-from mira.dialer.telephony import Dial, Telephony
+from mira.dialer.telephony import Dial, Placement
 from mira.voice.assistants import call_settings
 from mira.voice.call_events import record_event
 from models import Assistant, Call, CallAttempt, Workspace
+
+# How long an attempt may ring without a word from the provider before it counts as `no-answer`,
+# unless the provider's placement says otherwise (decision 49).
+RING_TIMEOUT = timedelta(seconds=120)
 
 
 def _start(session: Session, call: Call, now: datetime) -> bool:
@@ -41,17 +51,26 @@ def _start(session: Session, call: Call, now: datetime) -> bool:
     return True
 
 
-def _dial(
-    session: Session, call: Call, assistant: Assistant, now: datetime, telephony: Telephony
-) -> bool:
+def _dial(session: Session, call: Call, assistant: Assistant, now: datetime) -> Dial | None:
     if not take_slot(session, assistant.id):
-        return False  # at its cap: the call waits, still due
+        return None  # at its cap: the call waits, still due
     if not _start(session, call, now):
         release_slot(session, assistant.id)
-        return False
+        return None
     placed = select(func.count()).where(CallAttempt.call_id == call.id)
     number = 1 + (session.scalar(placed) or 0)
-    dial = Dial(
+    attempt = CallAttempt(
+        call_id=call.id,
+        number=number,
+        status="initiate",
+        started_at=now,
+        deadline_at=now + RING_TIMEOUT,
+    )
+    refresh_due(attempt)
+    session.add(attempt)
+    session.flush()
+    record_event(session, call, "call.initiate", now)
+    return Dial(
         call_id=call.id,
         attempt_number=number,
         phone_number=call.phone_number,
@@ -60,33 +79,22 @@ def _dial(
         metadata=call.call_metadata,
         placed_at=now,
     )
-    placement = telephony.place(dial)
-    attempt = CallAttempt(
-        call_id=call.id,
-        number=number,
-        status="initiate",
-        started_at=now,
-        provider_ref=placement.reference,
-        script=[
-            {"event": event.event, "at": event.at.isoformat(), "details": event.details}
-            for event in placement.script
-        ],
-    )
-    refresh_due(attempt)
-    session.add(attempt)
-    session.flush()
-    record_event(session, call, "call.initiate", now)
-    return True
 
 
-def claim_due_calls(session: Session, now: datetime, limit: int, telephony: Telephony) -> int:
-    """Dial up to `limit` due calls; the number dialled. Other workers skip the rows held here."""
+def claim_due_calls(session: Session, now: datetime, limit: int) -> list[Dial]:
+    """Start up to `limit` due calls; the dials to place once this transaction commits. Other
+    workers skip the rows held here."""
     open_assistants = select(Assistant.id).where(
         Assistant.archived_at.is_(None), Assistant.active_calls < Assistant.call_cap
     )
+    funded = select(Workspace.id).where(may_dial())
     due = (
         select(Call)
-        .where(Call.next_attempt_at <= now, Call.assistant_id.in_(open_assistants))
+        .where(
+            Call.next_attempt_at <= now,
+            Call.assistant_id.in_(open_assistants),
+            Call.workspace_id.in_(funded),
+        )
         .order_by(Call.priority.desc(), Call.next_attempt_at, Call.created_at, Call.id)
         .limit(limit)
     )
@@ -103,7 +111,7 @@ def claim_due_calls(session: Session, now: datetime, limit: int, telephony: Tele
             )
         ).all()
     )
-    dialled = 0
+    dials = []
     # Slots are taken in assistant id order (mira.dialer.capacity); the sort keeps each
     # assistant's calls in priority order.
     for call in sorted(calls, key=lambda call: call.assistant_id):
@@ -112,6 +120,21 @@ def claim_due_calls(session: Session, now: datetime, limit: int, telephony: Tele
         opening = next_opening(call_settings(assistant)["slots"], zone, now)
         if opening > now:
             call.next_attempt_at = opening  # deferred, not skipped
-        elif _dial(session, call, assistant, now, telephony):
-            dialled += 1
-    return dialled
+        elif (dial := _dial(session, call, assistant, now)) is not None:
+            dials.append(dial)
+    return dials
+
+
+def record_placement(session: Session, dial: Dial, placement: Placement) -> None:
+    """Keep the provider's reference, its script and its ring deadline on the attempt."""
+    attempt = session.get(CallAttempt, (dial.call_id, dial.attempt_number))
+    if attempt is None or attempt.status != "initiate":
+        return  # the ring timeout (or the carrier, over HTTP) got there first
+    attempt.provider_ref = placement.reference
+    attempt.script = [
+        {"event": event.event, "at": event.at.isoformat(), "details": event.details}
+        for event in placement.script
+    ]
+    if placement.answer_by is not None:
+        attempt.deadline_at = placement.answer_by
+    refresh_due(attempt)

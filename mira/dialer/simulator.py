@@ -25,6 +25,8 @@ from typing import Any
 from mira.dialer.telephony import CarrierEvent, Dial, Placement
 
 RING = 5.0
+# The simulated carrier's own ring timeout: every outcome is reported well before it.
+ANSWER_BY = 60.0
 CALLBACK_AFTER = 3600.0
 # The conversation an answered call has: what the customer does, and how long it lasts.
 CONVERSATIONS = {"completed": 60.0, "disengaged": 8.0, "callback": 30.0}
@@ -91,10 +93,10 @@ class Simulator:
 
         if outcome in RING_TIMES:
             event = CarrierEvent(outcome, at(RING_TIMES[outcome]), {"reason": REASONS[outcome]})
-            return Placement(reference, [event])
+            return Placement(reference, [event], at(ANSWER_BY))
         answered = CarrierEvent("answered", at(RING))
         if outcome == "long":  # no end: the dialer hangs up at maxCallDuration
-            return Placement(reference, [answered])
+            return Placement(reference, [answered], at(ANSWER_BY))
         details: dict[str, Any] = {
             "conversation": outcome,
             "transcript": transcript(dial, outcome),
@@ -102,4 +104,4 @@ class Simulator:
         if outcome == "callback":
             details["callbackAfterSeconds"] = CALLBACK_AFTER * self.seconds
         ended = CarrierEvent("ended", at(RING + CONVERSATIONS[outcome]), details)
-        return Placement(reference, [answered, ended])
+        return Placement(reference, [answered, ended], at(ANSWER_BY))

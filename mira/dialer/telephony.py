@@ -1,6 +1,7 @@
 """The telephony provider interface: place a dial, hear back carrier events.
 
-A provider places an attempt and answers with its reference. What happens next reaches the dialer
+A provider places an attempt and answers with its reference; the dialer calls it outside any
+database transaction, after the attempt is committed. What happens next reaches the dialer
 as carrier events (`CARRIER_EVENTS`) through one entry, `mira.dialer.attempts.record_carrier_event`:
 a real carrier's HTTP status callback will call it, and a provider that knows the timeline at
 placement (the simulator) returns it as a script the worker plays back when due.
@@ -43,6 +44,9 @@ class Placement:
     # Events the provider already knows will happen, in order; empty for a carrier that reports
     # over HTTP as they happen.
     script: list[CarrierEvent] = field(default_factory=list)
+    # When an attempt not answered yet counts as `no-answer` (the carrier's own ring timeout);
+    # None: the dialer's default.
+    answer_by: datetime | None = None
 
 
 class Telephony(Protocol):

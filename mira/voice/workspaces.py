@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mira.dialer.credits import suspended
 from mira.errors import BadRequest, NotFound
 from models import Organization, Workspace
 
@@ -16,7 +17,7 @@ from models import Organization, Workspace
 def onboarding_to_wire(workspace: Workspace, organization: Organization) -> dict[str, Any]:
     return {
         "workspace": workspace.id,
-        "status": workspace.status,
+        "status": "suspended" if suspended(workspace) else workspace.status,
         "billing": {
             "type": workspace.billing_type,
             "creditBalance": workspace.credit_balance,

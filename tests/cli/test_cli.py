@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from click.testing import CliRunner
 
 from mira.cli import main
+from tests.voice.test_foundation import ONBOARD, STORE_EXAMPLE
 
 KEY = re.compile(r"mira_live_[A-Za-z0-9]{32}")
 
@@ -33,6 +35,8 @@ def test_every_command_has_help(mira) -> None:  # type: ignore[no-untyped-def]
         ["keys", "create"],
         ["keys", "list"],
         ["keys", "revoke"],
+        ["credits"],
+        ["credits", "add"],
         ["demo"],
     ):
         assert "Usage: " in mira(*command, "--help")
@@ -114,3 +118,15 @@ def test_demo_gives_the_voice_api_a_store_assistants_and_calls(mira, client) -> 
         calls = client.get("/v2/call/list", headers=headers).json()
         assert calls["meta"]["total"] == 2, run  # the second run duplicates nothing
         assert {c["status"] for c in calls["data"]} == {"queued"}
+
+
+def test_credits_add_tops_up_a_workspace_and_refuses_unknown_ones(mira, client) -> None:  # type: ignore[no-untyped-def]
+    output = mira("keys", "create", "--voice", "--org", "cli-credits")
+    headers = dict(line.split(": ", 1) for line in output.strip().splitlines())
+    store = STORE_EXAMPLE | {"name": f"Store {uuid.uuid4().hex[:8]}"}
+    workspace = client.post(ONBOARD, json=store, headers=headers).json()["workspace"]
+    assert mira("credits", "add", workspace.upper(), "25.5") == f"{workspace}: 125.5 credits\n"
+    assert mira("credits", "add", "--", workspace, "-225.5") == f"{workspace}: -100 credits\n"
+    again = client.post(ONBOARD, json=store, headers=headers).json()
+    assert again["status"] == "suspended" and again["billing"]["creditBalance"] == -100
+    assert "no workspace" in mira("credits", "add", "0" * 24, "5", code=1)

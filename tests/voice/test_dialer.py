@@ -3,114 +3,31 @@ aborts racing the dialer, archived assistants. The worker's clock is ours: no te
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
+import dataclasses
 import json
 import threading
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from standardwebhooks.webhooks import Webhook
-from starlette.testclient import TestClient
 
 from mira.dialer.claiming import claim_due_calls
-from mira.dialer.simulator import Simulator
 from mira.runtime import Runtime
 from mira.voice.calls import abort_call
 from mira.worker import Worker
 from models import Assistant, Call, CallAttempt, Workspace
-from models.base import utcnow
-from tests.receivers import Received, Receiver, loopback_worker, settle_queue
+from tests.receivers import Received, Receiver, Reply
 from tests.voice.calling import (
     ABANDONED_CART_REQUEST,
     CUSTOM_REQUEST,
     Shop,
-    open_shop,
     request_for,
 )
-
-UPDATE = "/v1/admin/assistant/update"
-
-
-def number(digit: int) -> str:
-    """An Indian mobile number the simulator answers by its last digit."""
-    return f"+91987654321{digit}"
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def shop(client: TestClient, runtime: Runtime) -> Shop:
-    settle_queue(runtime)  # other tests' queued calls are not ours to dial
-    return open_shop(client, runtime)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """Tomorrow 06:00 UTC: 11:30 in the example store's Asia/Kolkata, inside the default slot."""
-    tomorrow = utcnow() + timedelta(days=1)
-    return Clock(tomorrow.replace(hour=6, minute=0, second=0, microsecond=0))
-
-
-@pytest.fixture
-def worker(runtime: Runtime, clock: Clock) -> Worker:
-    worker = loopback_worker(runtime)
-    worker.clock = clock
-    return worker
-
-
-def verify(shop: Shop, received: Received, clock: Clock) -> dict[str, Any]:
-    """Both signatures, as in test_call_webhooks, at our clock's time: the library's replay window
-    is measured against the real one."""
-    body, headers = received.body, received.headers
-    private_key = shop.tenant.headers["x-private-key"]
-    expected = hmac.new(private_key.encode(), body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers["x-signature"], expected)
-    assert headers["x-public-key"] == shop.tenant.headers["x-public-key"]
-    sent_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
-    assert sent_at <= clock.now
-    secret = "whsec_" + base64.b64encode(private_key.encode()).decode()
-    signed = Webhook(secret).sign(headers["webhook-id"], sent_at, body.decode())
-    assert hmac.compare_digest(headers["webhook-signature"], signed)
-    event: dict[str, Any] = json.loads(body)
-    return event
-
-
-def set_call_settings(shop: Shop, assistant: str, settings: dict[str, Any]) -> None:
-    response = shop.client.put(
-        f"{UPDATE}/{assistant}", json={"callSettings": settings}, headers=shop.headers
-    )
-    assert response.status_code == 200, response.text
-
-
-def ended(shop: Shop, call_id: str) -> bool:
-    return "call.lifecycle-ended" in shop.event_types(call_id)
-
-
-def drive(worker: Worker, clock: Clock, done: Any, step: float = 60, rounds: int = 200) -> None:
-    for _ in range(rounds):
-        worker.run_once()
-        if done():
-            return
-        clock.advance(step)
-    raise AssertionError(f"not done after {rounds} rounds")
-
+from tests.voice.dialing import Clock, dial_each, drive, ended, number, set_call_settings, verify
 
 DIALLED = ["call.initiate"]
 TALKED = ["call.in-progress", "call.ended", "call.completed", "end-of-call"]
@@ -377,7 +294,7 @@ def test_an_abort_racing_a_claim_on_postgresql(
 
     # The claim holds the call first: the abort waits for it, then is refused.
     with runtime.sessions.begin() as session:
-        assert claim_due_calls(session, clock.now, 1, Simulator()) == 1
+        assert len(claim_due_calls(session, clock.now, 1)) == 1
         thread = abort_in_thread(call_ids[0])
         thread.join(0.3)
         assert thread.is_alive()
@@ -387,9 +304,9 @@ def test_an_abort_racing_a_claim_on_postgresql(
     with runtime.sessions.begin() as session:
         abort_call(session, org, shop.workspace, call_ids[1], clock.now)
         with runtime.sessions.begin() as other:
-            assert claim_due_calls(other, clock.now, 1, Simulator()) == 0
+            assert claim_due_calls(other, clock.now, 1) == []
     with runtime.sessions.begin() as session:
-        assert claim_due_calls(session, clock.now, 1, Simulator()) == 0
+        assert claim_due_calls(session, clock.now, 1) == []
     assert shop.call(call_ids[1])["status"] == "aborted"
     assert shop.call(call_ids[1])["attempts"] == []
 
@@ -407,3 +324,48 @@ def test_an_archived_assistants_calls_are_held_until_unarchived(
         session.get_one(Assistant, assistant).archived_at = None
     drive(worker, clock, lambda: ended(shop, call_id))
     assert shop.call(call_id)["status"] == "skip"
+
+
+def test_a_receiver_that_fails_then_recovers_gets_every_event_in_order_per_call(
+    runtime: Runtime, shop: Shop, worker: Worker, clock: Clock
+) -> None:
+    """Down (503) for the calls' first five minutes, then up: each call's events arrive, each id
+    with the same body every time it is re-sent, and first seen in the order the call had them.
+
+    The retry policy is the shipped one (8 attempts from 5 s): its horizon outlasts the outage.
+    """
+    worker.policy = dataclasses.replace(worker.policy, base_seconds=5.0)
+    back_at = clock.now + timedelta(minutes=5)
+    assistant = shop.assistant()
+    with Receiver(lambda _r: Reply(503 if clock.now < back_at else 200)) as receiver:
+        path = f"/hooks/{uuid.uuid4()}"
+        # completed; busy, retried twice; rescheduled
+        calls = dial_each(shop, assistant, (0, 2, 5), receiver.url + path)
+
+        def all_acknowledged() -> bool:
+            recorded = sum(len(shop.event_types(c)) for c in calls)
+            return all(ended(shop, c) for c in calls) and acknowledged(shop, calls) == recorded
+
+        drive(worker, clock, all_acknowledged, step=30)
+        received = receiver.at(path)
+    delivered: dict[str, Received] = {}
+    by_call: dict[str, list[str]] = {c: [] for c in calls}
+    for request in received:
+        verify(shop, request, clock)
+        first = delivered.setdefault(request.headers["webhook-id"], request)
+        assert first.body == request.body  # a re-send is the same event
+        if first is request:
+            event = json.loads(request.body)["event"]
+            by_call[event["data"]["call"]["id"]].append(event["type"])
+    assert len(received) > len(delivered)  # the outage made the sender try again
+    for call_id in calls:
+        assert by_call[call_id] == shop.event_types(call_id)
+
+
+def acknowledged(shop: Shop, calls: list[str]) -> int:
+    """How many of the calls' deliveries the receiver has acknowledged."""
+    total = 0
+    for call_id in calls:
+        response = shop.client.get(f"/v2/call/deliveries/{call_id}", headers=shop.headers)
+        total += sum(d["status"] == "delivered" for d in response.json()["data"])
+    return total
