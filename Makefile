@@ -25,9 +25,11 @@ test: $(BIN)/.installed
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## Print coach throughput and `mira demo` wall time (PostgreSQL too with MIRA_BENCH_POSTGRES_URL).
+## Print coach throughput and `mira demo` wall time, and with MIRA_BENCH_POSTGRES_URL the
+## dialer's calls and webhook deliveries per second with 1 and 4 workers on PostgreSQL.
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.coach
+	$(BIN)/python -m bench.dialer
 
 clean:
 	rm -rf $(VENV) mira.db mira.db-shm mira.db-wal

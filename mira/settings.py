@@ -67,6 +67,9 @@ class Settings:
     # The simulator telephony provider's clock: real seconds per simulated second of its
     # timelines (a 60 s conversation lasts 0.6 s at 0.01).
     simulator_seconds: float = 1.0
+    # How long a dial may ring without news from the carrier before it counts as `no-answer`,
+    # unless the provider gives its own ring timeout at placement.
+    ring_timeout_seconds: float = 120.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -96,4 +99,5 @@ class Settings:
             livekit_api_key=_env("MIRA_LIVEKIT_API_KEY", "") or None,
             livekit_api_secret=_env("MIRA_LIVEKIT_API_SECRET", "") or None,
             simulator_seconds=float(_env("MIRA_SIMULATOR_SECONDS", "1")),
+            ring_timeout_seconds=float(_env("MIRA_RING_TIMEOUT_SECONDS", "120")),
         )

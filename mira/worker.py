@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -102,7 +102,8 @@ class Worker:
     def dial_due_calls(self) -> int:
         """Claim due calls, then place them once the claim is committed (mira.dialer.claiming)."""
         with self.runtime.sessions.begin() as session:
-            dials = claim_due_calls(session, self.clock(), BATCH)
+            ring_timeout = timedelta(seconds=self.runtime.settings.ring_timeout_seconds)
+            dials = claim_due_calls(session, self.clock(), BATCH, ring_timeout)
         placed: list[tuple[Dial, Placement]] = []
         for dial in dials:
             try:

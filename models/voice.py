@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, CreatedAt, object_id, utcnow
 
@@ -108,6 +108,8 @@ class Call(ObjectIdPrimaryKey, CreatedAt, Base):
     # When the dialer may place the next attempt; None once nothing further will be attempted.
     next_attempt_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Loaded once per unit of work: each event reports the call's attempts (mira.voice.call_events).
+    attempts: Mapped[list[CallAttempt]] = relationship(order_by="CallAttempt.number")
 
 
 class CallAttempt(Base):

@@ -49,6 +49,8 @@ def settings(database_url: str) -> Settings:
         validate_responses=True,
         webhook_allow_private=True,
         webhook_retry_base_seconds=0.05,
+        # as set in production, so that worker processes given it sign what the tests' app stored
+        secret_key="mira-tests-secret-key",
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mira.db import claimable
 from mira.dialer.capacity import release_slot
@@ -24,7 +24,12 @@ from mira.dialer.credits import charge, lock_workspaces
 from mira.dialer.retries import CALLBACK_REFUSED, LOW_ENGAGEMENT, may_reschedule, retry_at
 from mira.dialer.telephony import RING_OUTCOMES
 from mira.voice.assistants import call_settings
-from mira.voice.call_events import LIFECYCLE_ENDED, attempts_of, record_action, record_event
+from mira.voice.call_events import (
+    LIFECYCLE_ENDED,
+    read_event_sequences,
+    record_action,
+    record_event,
+)
 from models import Assistant, Call, CallAttempt
 
 ACTIVE = ("initiate", "in-progress")
@@ -70,9 +75,8 @@ def _end_ringing(
     attempt.status, attempt.ended_at, attempt.reason = status, at, reason
     release_slot(session, assistant.id)
     _status(session, call, status, at)
-    attempts = attempts_of(session, [call.id])[call.id]
     protocol = call_settings(assistant)["retryProtocol"]
-    _continue_or_end(session, call, retry_at(attempts, protocol, at), at)
+    _continue_or_end(session, call, retry_at(call.attempts, protocol, at), at)
 
 
 def _hang_up(
@@ -142,7 +146,7 @@ def _conclude(
     protocol = call_settings(assistant)["retryProtocol"]
     if conversation == "disengaged":
         attempt.reason = LOW_ENGAGEMENT
-    attempts = attempts_of(session, [call.id])[call.id]
+    attempts = call.attempts
     next_attempt_at = None
     if conversation == "callback" and may_reschedule(attempts, protocol):
         attempt.status = "rescheduled"
@@ -166,11 +170,24 @@ def record_carrier_event(
 ) -> bool:
     """Apply what the carrier reports about an attempt; False when it no longer applies (a
     repeat, or news of an attempt that already ended), so a carrier may report twice."""
-    attempt = session.get(CallAttempt, (call_id, attempt_number))
+    call = session.get(Call, call_id)
+    if call is None:
+        return False
+    lock_workspaces(session, [call.workspace_id])  # before the assistant's row: see credits
+    return _apply(session, call, attempt_number, event, at, details)
+
+
+def _apply(
+    session: Session,
+    call: Call,
+    attempt_number: int,
+    event: str,
+    at: datetime,
+    details: dict[str, Any],
+) -> bool:
+    attempt = session.get(CallAttempt, (call.id, attempt_number))
     if attempt is None or attempt.status not in ACTIVE:
         return False
-    call = session.get_one(Call, call_id)
-    lock_workspaces(session, [call.workspace_id])  # before the assistant's row: see credits
     assistant = session.get_one(Assistant, call.assistant_id)
     deadline = attempt.deadline_at
     if deadline is not None and at >= deadline:
@@ -210,9 +227,8 @@ def _play(session: Session, attempt: CallAttempt, now: datetime) -> None:
         if at > now:
             break
         attempt.script = rest
-        record_carrier_event(
-            session, attempt.call_id, attempt.number, head["event"], at, head["details"]
-        )
+        call = session.get_one(Call, attempt.call_id)
+        _apply(session, call, attempt.number, head["event"], at, head["details"])
     deadline = attempt.deadline_at
     if attempt.status in ACTIVE and deadline is not None and deadline <= now:
         call = session.get_one(Call, attempt.call_id)
@@ -229,15 +245,19 @@ def advance_due_attempts(session: Session, now: datetime, limit: int) -> int:
         .limit(limit)
     )
     attempts = session.scalars(claimable(session, due)).all()
-    owners = {
-        call_id: (assistant_id, workspace_id)
-        for call_id, assistant_id, workspace_id in session.execute(
-            select(Call.id, Call.assistant_id, Call.workspace_id).where(
-                Call.id.in_({a.call_id for a in attempts})
-            )
+    # The calls with all their attempts, and their assistants, in three queries for the batch.
+    calls = {
+        call.id: call
+        for call in session.scalars(
+            select(Call)
+            .where(Call.id.in_({a.call_id for a in attempts}))
+            .options(selectinload(Call.attempts))
         )
     }
-    lock_workspaces(session, (workspace_id for _, workspace_id in owners.values()))
-    for attempt in sorted(attempts, key=lambda attempt: owners[attempt.call_id][0]):
+    assistant_ids = {call.assistant_id for call in calls.values()}
+    session.scalars(select(Assistant).where(Assistant.id.in_(assistant_ids))).all()
+    lock_workspaces(session, (call.workspace_id for call in calls.values()))
+    read_event_sequences(session, calls)
+    for attempt in sorted(attempts, key=lambda attempt: calls[attempt.call_id].assistant_id):
         _play(session, attempt, now)
     return len(attempts)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mira.db import claimable
@@ -27,12 +27,8 @@ from mira.dialer.credits import may_dial
 from mira.dialer.slots import callee_zone, next_opening
 from mira.dialer.telephony import Dial, Placement
 from mira.voice.assistants import call_settings
-from mira.voice.call_events import record_event
+from mira.voice.call_events import read_event_sequences, record_event
 from models import Assistant, Call, CallAttempt, Workspace
-
-# How long an attempt may ring without a word from the provider before it counts as `no-answer`,
-# unless the provider's placement says otherwise (decision 49).
-RING_TIMEOUT = timedelta(seconds=120)
 
 
 def _start(session: Session, call: Call, now: datetime) -> bool:
@@ -51,24 +47,24 @@ def _start(session: Session, call: Call, now: datetime) -> bool:
     return True
 
 
-def _dial(session: Session, call: Call, assistant: Assistant, now: datetime) -> Dial | None:
+def _dial(
+    session: Session, call: Call, assistant: Assistant, now: datetime, ring_timeout: timedelta
+) -> Dial | None:
     if not take_slot(session, assistant.id):
         return None  # at its cap: the call waits, still due
     if not _start(session, call, now):
         release_slot(session, assistant.id)
         return None
-    placed = select(func.count()).where(CallAttempt.call_id == call.id)
-    number = 1 + (session.scalar(placed) or 0)
+    number = 1 + len(call.attempts)
     attempt = CallAttempt(
         call_id=call.id,
         number=number,
         status="initiate",
         started_at=now,
-        deadline_at=now + RING_TIMEOUT,
+        deadline_at=now + ring_timeout,
     )
     refresh_due(attempt)
-    session.add(attempt)
-    session.flush()
+    call.attempts.append(attempt)
     record_event(session, call, "call.initiate", now)
     return Dial(
         call_id=call.id,
@@ -81,9 +77,12 @@ def _dial(session: Session, call: Call, assistant: Assistant, now: datetime) -> 
     )
 
 
-def claim_due_calls(session: Session, now: datetime, limit: int) -> list[Dial]:
-    """Start up to `limit` due calls; the dials to place once this transaction commits. Other
-    workers skip the rows held here."""
+def claim_due_calls(
+    session: Session, now: datetime, limit: int, ring_timeout: timedelta
+) -> list[Dial]:
+    """Start up to `limit` due calls; the dials to place once this transaction commits. Each
+    counts as `no-answer` after `ring_timeout` unless its placement says otherwise (decision 49).
+    Other workers skip the rows held here."""
     open_assistants = select(Assistant.id).where(
         Assistant.archived_at.is_(None), Assistant.active_calls < Assistant.call_cap
     )
@@ -97,8 +96,11 @@ def claim_due_calls(session: Session, now: datetime, limit: int) -> list[Dial]:
         )
         .order_by(Call.priority.desc(), Call.next_attempt_at, Call.created_at, Call.id)
         .limit(limit)
+        # their attempts in one more query: each dial numbers its attempt and reports the others
+        .options(selectinload(Call.attempts))
     )
     calls = session.scalars(claimable(session, due)).all()
+    read_event_sequences(session, [call.id for call in calls])
     assistant_ids = {call.assistant_id for call in calls}
     assistants = {
         assistant.id: assistant
@@ -120,7 +122,7 @@ def claim_due_calls(session: Session, now: datetime, limit: int) -> list[Dial]:
         opening = next_opening(call_settings(assistant)["slots"], zone, now)
         if opening > now:
             call.next_attempt_at = opening  # deferred, not skipped
-        elif (dial := _dial(session, call, assistant, now)) is not None:
+        elif (dial := _dial(session, call, assistant, now, ring_timeout)) is not None:
             dials.append(dial)
     return dials
 

@@ -40,7 +40,9 @@ def lock_workspaces(session: Session, workspace_ids: Iterable[str]) -> None:
             select(Workspace.id)
             .where(Workspace.id.in_(ids))
             .order_by(Workspace.id)
-            .with_for_update()
+            # FOR NO KEY UPDATE: rows that merely reference the workspace (a foreign key check
+            # takes KEY SHARE) are not held up.
+            .with_for_update(key_share=True)
         )
 
 

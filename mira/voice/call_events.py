@@ -71,7 +71,7 @@ def record_event(
 
     Callers hold the call row (a new call, or one they just updated), so numbering is not raced.
     """
-    data = call_event_data(call, attempts_of(session, [call.id])[call.id], event)
+    data = call_event_data(call, call.attempts, event)
     return _record(session, call, event, data | dict(extra or {}), now)
 
 
@@ -83,14 +83,43 @@ def record_action(
     return _record(session, call, "action", data, now)
 
 
+def _latest_sequences(session: Session) -> dict[str, int]:
+    """Each call's last event number, as this unit of work has it (the caller holds the calls'
+    rows, so no other transaction numbers their events meanwhile)."""
+    transaction = session.get_transaction()
+    kept = session.info.get("latest_event_sequence")
+    if kept is None or kept[0] is not transaction:
+        kept = session.info["latest_event_sequence"] = (transaction, {})
+    latest: dict[str, int] = kept[1]
+    return latest
+
+
+def read_event_sequences(session: Session, call_ids: Iterable[str]) -> None:
+    """Read the calls' last event numbers in one query, before recording events of many calls."""
+    latest = _latest_sequences(session)
+    ids = [call_id for call_id in call_ids if call_id not in latest]
+    latest.update(dict.fromkeys(ids, 0))
+    query = select(CallEvent.call_id, func.max(CallEvent.sequence)).group_by(CallEvent.call_id)
+    latest.update(dict(session.execute(query.where(CallEvent.call_id.in_(ids))).tuples().all()))
+
+
+def _next_sequence(session: Session, call: Call) -> int:
+    latest = _latest_sequences(session)
+    if call.id not in latest:
+        read_event_sequences(session, [call.id])
+    latest[call.id] += 1
+    return latest[call.id]
+
+
 def _record(
     session: Session, call: Call, event: str, data: dict[str, Any], now: datetime
 ) -> CallEvent:
-    latest = session.scalar(
-        select(func.max(CallEvent.sequence)).where(CallEvent.call_id == call.id)
-    )
     recorded = CallEvent(
-        call_id=call.id, sequence=(latest or 0) + 1, type=event, data=data, created_at=now
+        call_id=call.id,
+        sequence=_next_sequence(session, call),
+        type=event,
+        data=data,
+        created_at=now,
     )
     session.add(recorded)
     if call.callback_url is not None:
@@ -110,7 +139,6 @@ def _record(
                 created_at=now,
             )
         )
-    session.flush()
     return recorded
 
 

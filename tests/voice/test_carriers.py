@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from mira.dialer.attempts import RING_TIMED_OUT, record_carrier_event
-from mira.dialer.claiming import RING_TIMEOUT
 from mira.dialer.telephony import Dial, Placement
 from mira.runtime import Runtime
 from mira.worker import Worker
@@ -90,7 +89,7 @@ def test_an_attempt_the_carrier_never_reports_ends_at_the_ring_timeout(
     assistant = shop.assistant()
     call_id = shop.initiate(request_for(CUSTOM_REQUEST, assistant, phoneNumber=number(0)))["callId"]
     worker.run_once()
-    clock.advance(RING_TIMEOUT.total_seconds() - 1)
+    clock.advance(runtime.settings.ring_timeout_seconds - 1)
     worker.run_once()
     assert shop.call(call_id)["status"] == "initiate" and slots_in_use(runtime, assistant) == 1
     clock.advance(1)
