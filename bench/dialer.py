@@ -49,7 +49,7 @@ def run(server_url: str, workers: int, calls: int, workdir: Path) -> list[Row]:
         )
         upgrade_database(settings)
         app = create_app(settings)
-        runtime: Runtime = app.app.extensions["mira"]
+        runtime: Runtime = app.runtime
         shop = open_shop(TestClient(app), runtime)
         assistants = [shop.assistant() for _ in range(harness.ASSISTANTS)]
         for assistant in assistants:

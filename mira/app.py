@@ -1,4 +1,4 @@
-"""The application factory: both APIs on one Connexion FlaskApp, one error envelope."""
+"""The application factory: both APIs on one Connexion AsyncApp, one error envelope."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from typing import Any
 import connexion
 import orjson
 from connexion.exceptions import ProblemException
+from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from flask.json.provider import JSONProvider
+from connexion.resolver import Resolver
+from connexion.utils import get_function_from_name
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mira.apis import coaching_api, voice_api
 from mira.edge import EdgeMiddleware
 from mira.error_responses import error_handler
 from mira.errors import ApiError
 from mira.rate_limits import RateLimitMiddleware, make_rate_limiter
-from mira.request_scope import install_request_scope
-from mira.runtime import RUNTIME_SCOPE_KEY, Runtime
+from mira.request_scope import RequestScopeMiddleware, in_request_scope
+from mira.runtime import Runtime
 from mira.settings import Settings
 from mira.validation import VALIDATOR_MAP
 
@@ -29,37 +30,38 @@ SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 COACHING_BASE = "/api/v1"
 
 
-class RuntimeMiddleware:
-    """Hands the runtime to code that runs before Flask, such as the security functions."""
+class OrjsonJsonifier(Jsonifier):  # type: ignore[misc]
+    """Compact, fast JSON for every response; the stock jsonifier indents."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
-        self.app = app
+    def dumps(self, data: Any, **kwargs: Any) -> bytes:
+        # Bytes, which the response sends as they are.
+        return orjson.dumps(data)
+
+    def loads(self, data: str | bytes) -> Any:
+        return orjson.loads(data)
+
+
+class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
+    """The Connexion app, with the runtime it serves from (tests and benchmarks reach in)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(
+            __name__,
+            specification_dir=SPEC_DIR,
+            jsonifier=OrjsonJsonifier(),
+            # Every handler runs in its request's unit of work (mira.request_scope).
+            resolver=Resolver(lambda name: in_request_scope(get_function_from_name(name))),
+        )
         self.runtime = runtime
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[RUNTIME_SCOPE_KEY] = self.runtime
-        await self.app(scope, receive, send)
 
-
-class OrjsonProvider(JSONProvider):
-    """Compact, fast JSON for every Flask response; the stock provider pretty-prints."""
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return orjson.dumps(obj).decode()
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return orjson.loads(s)
-
-
-def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
+def create_app(settings: Settings | None = None) -> MiraApp:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())
     # Client errors are answered, not logged one by one; unexpected ones are logged by mira.
     logging.getLogger("connexion").setLevel(logging.ERROR)
     runtime = Runtime.start(settings)
-    app = connexion.FlaskApp(__name__, specification_dir=SPEC_DIR)
-    app.app.json = OrjsonProvider(app.app)
-    install_request_scope(app.app, runtime)
+    app = MiraApp(runtime)
     app.add_api(
         "coaching.openapi.json",
         base_path=COACHING_BASE,
@@ -92,7 +94,7 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             apis=apis,
         )
     app.add_middleware(
-        RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime
+        RequestScopeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime
     )
     app.add_middleware(
         EdgeMiddleware,

@@ -1,8 +1,11 @@
-"""Request validation whose messages name the offending parameter or body field."""
+"""Request validation whose messages name the offending parameter or body field.
+
+Connexion builds a JSON Schema validator for every parameter and body of every request; these
+validators are built once per schema and kept, which is most of what validation costs.
+"""
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -16,9 +19,25 @@ from connexion.validators import (
     JSONRequestBodyValidator,
     ParameterValidator,
 )
+from connexion.validators.json import Draft4RequestValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from starlette.types import Scope
+from starlette.types import Receive, Scope
+
+_validators: dict[tuple[int, type], tuple[dict[str, Any], Any]] = {}
+
+
+def validator_of(schema: dict[str, Any], cls: type[Draft4Validator] = Draft4Validator) -> Any:
+    """The validator of a schema of the spec, built once (the spec's dicts live as long as the
+    app, and the schema is kept beside its validator so that its id is never reused)."""
+    key = (id(schema), cls)
+    known = _validators.get(key)
+    if known is None or known[0] is not schema:
+        known = _validators[key] = (
+            schema,
+            cls(schema, format_checker=Draft4Validator.FORMAT_CHECKER),
+        )
+    return known[1]
 
 
 class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -33,9 +52,8 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
             return f"Missing {parameter_type} parameter '{name}'" if param.get("required") else None
         if isinstance(value, float) and not math.isfinite(value):
             return f"{parameter_type} parameter '{name}': {value} is not a finite number"
-        schema = copy.deepcopy(param.get("schema", param))
         try:
-            Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).validate(value)
+            validator_of(param.get("schema", param)).validate(value)
         except ValidationError as exc:
             return f"{parameter_type} parameter '{name}': {exc.message}"
         return None
@@ -68,6 +86,28 @@ def _in_chosen_variant(error: ValidationError) -> ValidationError:
 
 
 class NamedBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    # The handler is given the body as parsed here, re-encoded, not the client's bytes parsed
+    # again by another parser: an integer orjson reads as a float stays one float everywhere.
+    MUTABLE_VALIDATION = True
+
+    @property
+    def _validator(self) -> Any:
+        return validator_of(self._schema, Draft4RequestValidator)
+
+    def _insert_body(self, receive: Receive, *, body: Any, scope: Scope) -> tuple[Receive, Scope]:
+        if body is None:
+            return receive, scope
+        raw = orjson.dumps(body)
+        scope = {
+            **scope,
+            "headers": [
+                *((k, v) for k, v in scope["headers"] if k != b"content-length"),
+                (b"content-length", str(len(raw)).encode()),
+            ],
+        }
+        message = {"type": "http.request", "body": raw, "more_body": False}
+        return self._insert_messages(receive, messages=[message]), scope
+
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         # orjson, as the handlers' own parser: strict RFC 8259 (no NaN or Infinity, no lone
         # surrogates, no number overflowing to inf) and no recursion limit to trip over.
@@ -110,7 +150,7 @@ class TextBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
 
     def _validate(self, body: str) -> None:
         try:
-            Draft4Validator(self._schema).validate(body)
+            validator_of(self._schema).validate(body)
         except ValidationError as exc:
             raise BadRequestProblem(detail=f"body: {exc.message}") from None
 

@@ -61,7 +61,7 @@ def app(settings: Settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def runtime(app) -> Runtime:  # type: ignore[no-untyped-def]
-    runtime: Runtime = app.app.extensions["mira"]
+    runtime: Runtime = app.runtime
     return runtime
 
 

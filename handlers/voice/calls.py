@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from handlers.auth import voice_caller, workspace_header
 from mira.pagination import Page
-from mira.request_scope import request_session, request_settings
+from mira.request_scope import request_header, request_session, request_settings
 from mira.timestamps import parse_timestamp
 from mira.voice import call_deliveries, calls
 from mira.voice.web_calls import LiveKitServer, start_web_call
@@ -32,7 +30,7 @@ def initiate_call(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
         caller.organization_id,
         workspace_header(),
         body,
-        request.headers.get("Idempotency-Key"),
+        request_header("Idempotency-Key"),
         request_settings().webhook_allow_private,
         utcnow(),
     )

@@ -142,10 +142,11 @@ def initiate_call(
         if winner is None:
             raise Conflict("Idempotency-Key is in use by a concurrent request; retry")
         return _replay(winner, body_hash)
+    if not reasons:
+        return Initiated(call_id, "queued", replayed=False)
     call = session.get_one(Call, call_id)
-    if reasons:
-        record_event(session, call, "call.validation-failed", now)
-        record_event(session, call, LIFECYCLE_ENDED, now)
+    record_event(session, call, "call.validation-failed", now)
+    record_event(session, call, LIFECYCLE_ENDED, now)
     return Initiated(call.id, call.status, replayed=False)
 
 

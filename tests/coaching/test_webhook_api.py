@@ -45,7 +45,7 @@ def strict_client(database_url: str) -> Iterator[TestClient]:
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
     finally:
-        runtime: Runtime = app.app.extensions["mira"]
+        runtime: Runtime = app.runtime
         runtime.engine.dispose()
 
 
