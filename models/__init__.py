@@ -6,6 +6,7 @@ from models.meetings import Meeting, Transcript
 from models.rate_limits import RateLimitCounter
 from models.reports import CriterionScore, Report
 from models.roleplay import RoleplaySession
+from models.tallies import CriterionTally, InsightTally, MeetingTally, ReportTally
 from models.templates import Template
 from models.tenancy import ApiKey, Organization, User
 from models.voice import Assistant, Call, CallAttempt, CallEvent, VoiceKeyPair, Workspace
@@ -21,11 +22,15 @@ __all__ = [
     "ApiKey",
     "Base",
     "CriterionScore",
+    "CriterionTally",
     "Insight",
+    "InsightTally",
     "Meeting",
+    "MeetingTally",
     "Organization",
     "RateLimitCounter",
     "Report",
+    "ReportTally",
     "RoleplaySession",
     "Template",
     "Transcript",

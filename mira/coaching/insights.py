@@ -6,15 +6,29 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from mira.pagination import Page, paginate
+from mira.pagination import Page
+from mira.tallies import Window, row_count, summed_cells, tallied_page
 from mira.timestamps import to_wire
-from models import Insight
+from models import Insight, InsightTally
+from models.tallies import ALL
+
+INSIGHT_COLUMNS = (
+    Insight.id,
+    Insight.meeting_id,
+    Insight.category,
+    Insight.quote,
+    Insight.timestamp_seconds,
+    Insight.occurred_at,
+    Insight.industry,
+    Insight.prospect_title,
+    Insight.prospect_company,
+)
 
 
-def insight_to_wire(insight: Insight) -> dict[str, Any]:
+def insight_to_wire(insight: Insight | Row[Any]) -> dict[str, Any]:
     return {
         "id": str(insight.id),
         "meeting_id": str(insight.meeting_id),
@@ -39,14 +53,31 @@ def list_insights(
     industry: str | None = None,
     prospect_title: str | None = None,
 ) -> Page:
-    query = select(Insight).where(Insight.organization_id == organization_id)
-    if date_from is not None:
-        query = query.where(Insight.occurred_at >= date_from)
-    if date_to is not None:
-        query = query.where(Insight.occurred_at <= date_to)
-    if industry is not None:
-        query = query.where(Insight.industry.icontains(industry, autoescape=True))
-    if prospect_title is not None:
-        query = query.where(Insight.prospect_title.icontains(prospect_title, autoescape=True))
-    query = query.order_by(Insight.occurred_at.desc(), Insight.id.desc())
-    return paginate(session, query, page, limit, insight_to_wire)
+    """Newest first; counted and paged by month from the tallies (mira.tallies), whose cells
+    are matched by the same partial, case-insensitive comparison as the insights."""
+    conditions = [Insight.organization_id == organization_id]
+    cells = [InsightTally.organization_id == organization_id]
+    for value, column, cell in (
+        (industry, Insight.industry, InsightTally.industry),
+        (prospect_title, Insight.prospect_title, InsightTally.prospect_title),
+    ):
+        if value is None:
+            cells.append(cell == ALL)
+        else:
+            conditions.append(column.icontains(value, autoescape=True))
+            cells.append(cell.icontains(value, autoescape=True))
+    return tallied_page(
+        session,
+        select(*INSIGHT_COLUMNS)
+        .where(*conditions)
+        .order_by(Insight.occurred_at.desc(), Insight.id.desc()),
+        Insight.occurred_at,
+        Window.inclusive(date_from, date_to),
+        lambda months: summed_cells(
+            session, InsightTally.month, InsightTally.insights, cells, months
+        ),
+        row_count(session, conditions, Insight.occurred_at),
+        page,
+        limit,
+        insight_to_wire,
+    )

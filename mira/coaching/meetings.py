@@ -6,18 +6,35 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from mira.coach.transcripts import TranscriptError, assign_roles, parse_transcript
 from mira.errors import BadRequest, Conflict, NotFound
-from mira.pagination import Page, paginate
+from mira.pagination import Page
+from mira.tallies import Window, row_count, summed_cells, tallied_page
 from mira.timestamps import parse_timestamp, to_wire
 from mira.webhooks import emit_event
-from models import Meeting, Transcript, User
+from models import Meeting, MeetingTally, Transcript, User
+from models.tallies import ALL, ALL_USERS
+
+# What a meeting on the wire is made of: lists read these columns, not whole rows.
+MEETING_COLUMNS = (
+    Meeting.id,
+    Meeting.user_id,
+    Meeting.title,
+    Meeting.call_type,
+    Meeting.status,
+    Meeting.started_at,
+    Meeting.ended_at,
+    Meeting.duration_seconds,
+    Meeting.participants,
+    Meeting.created_at,
+    Meeting.updated_at,
+)
 
 
-def meeting_to_wire(meeting: Meeting) -> dict[str, Any]:
+def meeting_to_wire(meeting: Meeting | Row[Any]) -> dict[str, Any]:
     return {
         "id": str(meeting.id),
         "user_id": str(meeting.user_id),
@@ -44,17 +61,32 @@ def list_meetings(
     started_from: datetime | None = None,
     started_to: datetime | None = None,
 ) -> Page:
-    query = select(Meeting).where(Meeting.organization_id == organization_id)
+    """Newest first; counted and paged by month from the tallies (mira.tallies)."""
+    conditions = [Meeting.organization_id == organization_id]
     if status is not None:
-        query = query.where(Meeting.status == status)
+        conditions.append(Meeting.status == status)
     if user_id is not None:
-        query = query.where(Meeting.user_id == user_id)
-    if started_from is not None:
-        query = query.where(Meeting.started_at >= started_from)
-    if started_to is not None:
-        query = query.where(Meeting.started_at <= started_to)
-    query = query.order_by(Meeting.started_at.desc(), Meeting.id.desc())
-    return paginate(session, query, page, limit, meeting_to_wire)
+        conditions.append(Meeting.user_id == user_id)
+    cells = [
+        MeetingTally.organization_id == organization_id,
+        MeetingTally.user_id == (user_id or ALL_USERS),
+        MeetingTally.status == (status or ALL),
+    ]
+    return tallied_page(
+        session,
+        select(*MEETING_COLUMNS)
+        .where(*conditions)
+        .order_by(Meeting.started_at.desc(), Meeting.id.desc()),
+        Meeting.started_at,
+        Window.inclusive(started_from, started_to),
+        lambda months: summed_cells(
+            session, MeetingTally.month, MeetingTally.meetings, cells, months
+        ),
+        row_count(session, conditions, Meeting.started_at),
+        page,
+        limit,
+        meeting_to_wire,
+    )
 
 
 def find_meeting(session: Session, organization_id: uuid.UUID, meeting_id: uuid.UUID) -> Meeting:
