@@ -20,6 +20,7 @@ from mira.apis import coaching_api, voice_api
 from mira.edge import EdgeMiddleware
 from mira.error_responses import error_handler
 from mira.errors import ApiError
+from mira.operations import SECURITY_MAP, OnceApi
 from mira.rate_limits import RateLimitMiddleware, make_rate_limiter
 from mira.request_scope import RequestScopeMiddleware, in_request_scope
 from mira.runtime import Runtime
@@ -51,7 +52,10 @@ class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
             jsonifier=OrjsonJsonifier(),
             # Every handler runs in its request's unit of work (mira.request_scope).
             resolver=Resolver(lambda name: in_request_scope(get_function_from_name(name))),
+            security_map=SECURITY_MAP,
         )
+        # Operations whose decorators are built once (mira.operations); before any add_api.
+        self._middleware_app.api_cls = OnceApi
         self.runtime = runtime
 
 

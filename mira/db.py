@@ -27,6 +27,18 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _tune_postgresql(dbapi_connection: Any, _record: Any) -> None:
+    # psycopg prepares a statement it has run five times, and PostgreSQL may then plan it once
+    # for any parameters: a page of `min_score=7` read through the score index and sorted
+    # (36 ms at a million reports) instead of the newest reports filtered (0.5 ms). Every
+    # execution is planned for its parameters; JIT compiles nothing a request waits for.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET plan_cache_mode = force_custom_plan")
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -41,13 +53,15 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **JSON_CODEC)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         **JSON_CODEC,
     )
+    event.listen(engine, "connect", _tune_postgresql)
+    return engine
 
 
 def claimable(session: Session, query: Query) -> Query:

@@ -8,7 +8,7 @@ import string
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mira.errors import BadRequest, Forbidden, NotFound
@@ -61,12 +61,14 @@ def create_api_key(
     return key, plaintext
 
 
+KEYS = ApiKey.__table__.c
+KEY_BY_HASH = select(KEYS.id, KEYS.organization_id, KEYS.permission).where(
+    KEYS.key_hash == bindparam("key_hash"), KEYS.revoked_at.is_(None)
+)
+
+
 def authenticate(session: Session, plaintext: str) -> Caller | None:
-    row = session.execute(
-        select(ApiKey.id, ApiKey.organization_id, ApiKey.permission).where(
-            ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None)
-        )
-    ).first()
+    row = session.connection().execute(KEY_BY_HASH, {"key_hash": hash_key(plaintext)}).first()
     if row is None:
         return None
     return Caller(organization_id=row.organization_id, key_id=row.id, permission=row.permission)

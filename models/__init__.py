@@ -6,7 +6,15 @@ from models.meetings import Meeting, Transcript
 from models.rate_limits import RateLimitCounter
 from models.reports import CriterionScore, Report
 from models.roleplay import RoleplaySession
-from models.tallies import CriterionTally, InsightTally, MeetingTally, ReportTally
+from models.tallies import (
+    CriterionDayTally,
+    CriterionTally,
+    InsightTally,
+    MeetingDayTally,
+    MeetingTally,
+    ReportDayTally,
+    ReportTally,
+)
 from models.templates import Template
 from models.tenancy import ApiKey, Organization, User
 from models.voice import Assistant, Call, CallAttempt, CallEvent, VoiceKeyPair, Workspace
@@ -22,14 +30,17 @@ __all__ = [
     "ApiKey",
     "Base",
     "CriterionScore",
+    "CriterionDayTally",
     "CriterionTally",
     "Insight",
     "InsightTally",
     "Meeting",
+    "MeetingDayTally",
     "MeetingTally",
     "Organization",
     "RateLimitCounter",
     "Report",
+    "ReportDayTally",
     "ReportTally",
     "RoleplaySession",
     "Template",

@@ -1,5 +1,6 @@
-"""Tallies: how many meetings, reports, criterion scores and insights there are per month, kept
-by database triggers (migration 0006) in the transaction of every change.
+"""Tallies: how many meetings, reports, criterion scores and insights there are per month (and,
+for team statistics, per day), kept by database triggers (migration 0006) in the transaction of
+every change.
 
 Lists count their `total` and find a deep page's first row from these instead of counting rows
 (mira.tallies). Each row is a cell of a small cube: one month, and for every filter dimension
@@ -77,3 +78,37 @@ class InsightTally(Base):
     # The month of `occurred_at`.
     month: Mapped[datetime] = mapped_column(primary_key=True)
     insights: Mapped[int]
+
+
+class MeetingDayTally(Base):
+    """Meetings by day: team statistics read these for the month their range starts in."""
+
+    __tablename__ = "meeting_day_tallies"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # The first moment (UTC) of the day of `started_at`.
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    meetings: Mapped[int]
+
+
+class ReportDayTally(Base):
+    """Meetings' reports (not roleplay sessions') by rep and day, for team statistics."""
+
+    __tablename__ = "report_day_tallies"
+    __table_args__ = (Index(None, "organization_id", "day"),)
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    reports: Mapped[int]
+    score_sum: Mapped[float] = mapped_column(Float)
+
+
+class CriterionDayTally(Base):
+    __tablename__ = "criterion_day_tallies"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    scores: Mapped[int]
+    score_sum: Mapped[float] = mapped_column(Float)

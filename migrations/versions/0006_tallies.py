@@ -41,6 +41,12 @@ def _month(column: str, dialect: str) -> str:
     return f"strftime('%Y-%m-01 00:00:00.000000', {column})"
 
 
+def _day(column: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"date_trunc('day', {column}, 'UTC')"
+    return f"strftime('%Y-%m-%d 00:00:00.000000', {column})"
+
+
 def _point(column: str, dialect: str) -> str:
     if dialect == "postgresql":
         return f"least(10, greatest(0, floor({column})))::int"
@@ -134,37 +140,67 @@ def _feeds(dialect: str) -> list[Feed]:
         ),
         (("insights", "r.n"),),
     )
+    # By day, what team statistics read of the month their range starts in: meetings, and the
+    # reports and criterion scores of meetings (not roleplay sessions).
+    meeting_days = Tally(
+        "meeting_day_tallies",
+        ("organization_id", "day"),
+        (("r.organization_id",), (_day("r.started_at", dialect),)),
+        (("meetings", "r.n"),),
+    )
+    report_days = Tally(
+        "report_day_tallies",
+        ("organization_id", "user_id", "day"),
+        (("r.organization_id",), ("r.user_id",), (_day("r.created_at", dialect),)),
+        (("reports", "r.n"), ("score_sum", "r.n * r.overall_score")),
+    )
+    criterion_days = Tally(
+        "criterion_day_tallies",
+        ("organization_id", "name", "day"),
+        (("r.organization_id",), ("r.name",), (_day("r.created_at", dialect),)),
+        (("scores", "r.n"), ("score_sum", "r.n * r.score")),
+    )
+
+    def calls(changed: str) -> str:
+        return f"SELECT * FROM ({changed}) c WHERE c.meeting_id IS NOT NULL"
+
+    def scores_of(changed: str) -> str:
+        return (
+            "SELECT rep.organization_id, rep.created_at, c.name, c.score, c.n"
+            f" FROM ({changed}) c JOIN reports rep ON rep.id = c.report_id"
+            " WHERE rep.meeting_id IS NOT NULL"
+        )
+
+    def scores_with(changed: str) -> str:
+        return (
+            "SELECT rep.organization_id, rep.created_at, c.name, c.score, rep.n"
+            f" FROM ({changed}) rep JOIN criterion_scores c ON c.report_id = rep.id"
+            " WHERE rep.meeting_id IS NOT NULL"
+        )
+
+    report_columns = ("organization_id", "meeting_id", "user_id", "overall_score", "created_at")
     return [
         Feed(meetings, "meetings", ("organization_id", "user_id", "status", "started_at"), str),
-        Feed(
-            reports,
-            "reports",
-            ("organization_id", "meeting_id", "user_id", "overall_score", "created_at"),
-            str,
-        ),
+        Feed(meeting_days, "meetings", ("organization_id", "started_at"), str),
+        Feed(report_days, "reports", report_columns, calls),
+        Feed(reports, "reports", report_columns, str),
         # A criterion score counts under its report's organization and month, and only for the
-        # report of a meeting.
-        Feed(
-            criteria,
-            "criterion_scores",
-            ("report_id", "name", "score"),
-            lambda changed: (
-                "SELECT rep.organization_id, rep.created_at, c.name, c.score, c.n"
-                f" FROM ({changed}) c JOIN reports rep ON rep.id = c.report_id"
-                " WHERE rep.meeting_id IS NOT NULL"
-            ),
-        ),
-        # A report that moves takes its scores along; new reports have none yet, and a report's
-        # scores are deleted before it.
+        # report of a meeting. A report that moves takes its scores along; new reports have none
+        # yet, and a report's scores are deleted before it.
+        Feed(criteria, "criterion_scores", ("report_id", "name", "score"), scores_of),
+        Feed(criterion_days, "criterion_scores", ("report_id", "name", "score"), scores_of),
         Feed(
             criteria,
             "reports",
             ("id", "organization_id", "meeting_id", "created_at"),
-            lambda changed: (
-                "SELECT rep.organization_id, rep.created_at, c.name, c.score, rep.n"
-                f" FROM ({changed}) rep JOIN criterion_scores c ON c.report_id = rep.id"
-                " WHERE rep.meeting_id IS NOT NULL"
-            ),
+            scores_with,
+            events=("UPDATE",),
+        ),
+        Feed(
+            criterion_days,
+            "reports",
+            ("id", "organization_id", "meeting_id", "created_at"),
+            scores_with,
             events=("UPDATE",),
         ),
         Feed(
@@ -294,6 +330,40 @@ def upgrade() -> None:
             "organization_id", "industry", "prospect_title", "month", name=op.f("pk_insight_tallies")
         ),
     )
+    op.create_table(
+        "meeting_day_tallies",
+        sa.Column("organization_id", uuid, nullable=False),
+        sa.Column("day", month, nullable=False),
+        sa.Column("meetings", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("organization_id", "day", name=op.f("pk_meeting_day_tallies")),
+    )
+    op.create_table(
+        "report_day_tallies",
+        sa.Column("organization_id", uuid, nullable=False),
+        sa.Column("user_id", uuid, nullable=False),
+        sa.Column("day", month, nullable=False),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.Column("score_sum", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "organization_id", "user_id", "day", name=op.f("pk_report_day_tallies")
+        ),
+    )
+    op.create_index(
+        op.f("ix_report_day_tallies_organization_id_day"),
+        "report_day_tallies",
+        ["organization_id", "day"],
+    )
+    op.create_table(
+        "criterion_day_tallies",
+        sa.Column("organization_id", uuid, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("day", month, nullable=False),
+        sa.Column("scores", sa.Integer(), nullable=False),
+        sa.Column("score_sum", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "organization_id", "name", "day", name=op.f("pk_criterion_day_tallies")
+        ),
+    )
     dialect = op.get_bind().dialect.name
     for statement in _backfill(dialect):
         op.execute(statement)
@@ -309,5 +379,13 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {function}_{event.lower()}" + (f" ON {feed.table}" if dialect == "postgresql" else ""))
         if dialect == "postgresql":
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
-    for table in ("insight_tallies", "criterion_tallies", "report_tallies", "meeting_tallies"):
+    for table in (
+        "criterion_day_tallies",
+        "report_day_tallies",
+        "meeting_day_tallies",
+        "insight_tallies",
+        "criterion_tallies",
+        "report_tallies",
+        "meeting_tallies",
+    ):
         op.drop_table(table)

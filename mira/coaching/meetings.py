@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from mira.coach.transcripts import TranscriptError, assign_roles, parse_transcript
 from mira.errors import BadRequest, Conflict, NotFound
 from mira.pagination import Page
-from mira.tallies import Window, row_count, summed_cells, tallied_page
+from mira.tallies import ListQueries, Window, tallied_page
 from mira.timestamps import parse_timestamp, to_wire
 from mira.webhooks import emit_event
 from models import Meeting, MeetingTally, Transcript, User
 from models.tallies import ALL, ALL_USERS
 
+MEETINGS = Meeting.__table__.c
 # What a meeting on the wire is made of: lists read these columns, not whole rows.
 MEETING_COLUMNS = (
-    Meeting.id,
-    Meeting.user_id,
-    Meeting.title,
-    Meeting.call_type,
-    Meeting.status,
-    Meeting.started_at,
-    Meeting.ended_at,
-    Meeting.duration_seconds,
-    Meeting.participants,
-    Meeting.created_at,
-    Meeting.updated_at,
+    MEETINGS.id,
+    MEETINGS.user_id,
+    MEETINGS.title,
+    MEETINGS.call_type,
+    MEETINGS.status,
+    MEETINGS.started_at,
+    MEETINGS.ended_at,
+    MEETINGS.duration_seconds,
+    MEETINGS.participants,
+    MEETINGS.created_at,
+    MEETINGS.updated_at,
 )
 
 
-def meeting_to_wire(meeting: Meeting | Row[Any]) -> dict[str, Any]:
+def meeting_to_wire(meeting: Meeting | Row[*tuple[Any, ...]]) -> dict[str, Any]:
     return {
         "id": str(meeting.id),
         "user_id": str(meeting.user_id),
@@ -50,6 +52,29 @@ def meeting_to_wire(meeting: Meeting | Row[Any]) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _listing(status: bool, user: bool) -> ListQueries:
+    rows = [MEETINGS.organization_id == bindparam("organization_id")]
+    if status:
+        rows.append(MEETINGS.status == bindparam("status"))
+    if user:
+        rows.append(MEETINGS.user_id == bindparam("user_id"))
+    cells = MeetingTally.__table__.c
+    return ListQueries(
+        MEETING_COLUMNS,
+        MEETINGS.started_at,
+        (MEETINGS.started_at.desc(), MEETINGS.id.desc()),
+        rows,
+        cells.month,
+        cells.meetings,
+        [
+            cells.organization_id == bindparam("organization_id"),
+            cells.user_id == bindparam("cell_user"),
+            cells.status == bindparam("cell_status"),
+        ],
+    )
+
+
 def list_meetings(
     session: Session,
     organization_id: uuid.UUID,
@@ -62,27 +87,18 @@ def list_meetings(
     started_to: datetime | None = None,
 ) -> Page:
     """Newest first; counted and paged by month from the tallies (mira.tallies)."""
-    conditions = [Meeting.organization_id == organization_id]
-    if status is not None:
-        conditions.append(Meeting.status == status)
-    if user_id is not None:
-        conditions.append(Meeting.user_id == user_id)
-    cells = [
-        MeetingTally.organization_id == organization_id,
-        MeetingTally.user_id == (user_id or ALL_USERS),
-        MeetingTally.status == (status or ALL),
-    ]
+    params = {
+        "organization_id": organization_id,
+        "status": status,
+        "user_id": user_id,
+        "cell_user": user_id or ALL_USERS,
+        "cell_status": status or ALL,
+    }
     return tallied_page(
         session,
-        select(*MEETING_COLUMNS)
-        .where(*conditions)
-        .order_by(Meeting.started_at.desc(), Meeting.id.desc()),
-        Meeting.started_at,
+        _listing(status is not None, user_id is not None),
+        params,
         Window.inclusive(started_from, started_to),
-        lambda months: summed_cells(
-            session, MeetingTally.month, MeetingTally.meetings, cells, months
-        ),
-        row_count(session, conditions, Meeting.started_at),
         page,
         limit,
         meeting_to_wire,
@@ -98,12 +114,25 @@ def find_meeting(session: Session, organization_id: uuid.UUID, meeting_id: uuid.
     return meeting
 
 
+# One meeting with its transcript, in one round trip.
+MEETING_WITH_TRANSCRIPT = (
+    select(*MEETING_COLUMNS, Transcript.__table__.c.segments)
+    .outerjoin_from(Meeting.__table__, Transcript.__table__)
+    .where(
+        MEETINGS.id == bindparam("meeting_id"),
+        MEETINGS.organization_id == bindparam("organization_id"),
+    )
+)
+
+
 def get_meeting(
     session: Session, organization_id: uuid.UUID, meeting_id: uuid.UUID
 ) -> dict[str, Any]:
-    meeting = find_meeting(session, organization_id, meeting_id)
-    transcript = session.get(Transcript, meeting.id)
-    return meeting_to_wire(meeting) | {"transcript": transcript.segments if transcript else []}
+    params = {"meeting_id": meeting_id, "organization_id": organization_id}
+    found = session.connection().execute(MEETING_WITH_TRANSCRIPT, params).first()
+    if found is None:
+        raise NotFound("Meeting not found")
+    return meeting_to_wire(found) | {"transcript": found.segments or []}
 
 
 TRANSCRIPT_FORMATS = {"text/vtt": "vtt", "application/x-subrip": "srt", "text/plain": "text"}

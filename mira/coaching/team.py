@@ -1,26 +1,58 @@
 """Team statistics over a time range, summed from the tallies (models/tallies.py).
 
 The range runs from a moment (a week, a month … ago) to now. Its whole months are read from the
-tallies' cells; only the rows of the month its start cuts are read one by one.
+monthly cells, the whole days before them from the daily cells, and only the rows of the day the
+range starts in one by one: four statements, whose cost does not grow with the rows.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from mira.tallies import Window, row_count, spans, summed_cells
-from models import CriterionScore, CriterionTally, Meeting, MeetingTally, Report, ReportTally, User
+from mira.tallies import AnySelect, Window, day_start
+from models import (
+    CriterionDayTally,
+    CriterionScore,
+    CriterionTally,
+    Meeting,
+    MeetingDayTally,
+    MeetingTally,
+    Report,
+    ReportDayTally,
+    ReportTally,
+    User,
+)
 from models.base import utcnow
 from models.tallies import ALL, ALL_POINTS, ALL_USERS
 
 RANGE_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
 TOP_PERFORMERS = 5
+
+ORG: BindParameter[Any] = bindparam("organization_id")
+MEETINGS, MONTHLY_MEETINGS, DAILY_MEETINGS = (
+    Meeting.__table__.c,
+    MeetingTally.__table__.c,
+    MeetingDayTally.__table__.c,
+)
+REPORTS, MONTHLY_REPORTS, DAILY_REPORTS = (
+    Report.__table__.c,
+    ReportTally.__table__.c,
+    ReportDayTally.__table__.c,
+)
+SCORES, MONTHLY_SCORES, DAILY_SCORES = (
+    CriterionScore.__table__.c,
+    CriterionTally.__table__.c,
+    CriterionDayTally.__table__.c,
+)
+TEAM = select(User.__table__.c.id, User.__table__.c.name).where(
+    User.__table__.c.organization_id == ORG
+)
 
 
 def range_start(time_range: str, now: datetime) -> datetime | None:
@@ -28,116 +60,146 @@ def range_start(time_range: str, now: datetime) -> datetime | None:
     return None if days is None else now - timedelta(days=days)
 
 
-class Sums:
-    """Counts and sums of scores by a key, from cells and from rows alike."""
-
-    def __init__(self) -> None:
-        self.count: dict[Any, int] = defaultdict(int)
-        self.total: dict[Any, float] = defaultdict(float)
-
-    def add(self, key: Any, count: int, total: float) -> None:
-        self.count[key] += count
-        self.total[key] += total
-
-    def average(self, key: Any) -> float:
-        return self.total[key] / self.count[key]
+def _parts(parts: list[AnySelect], month: Any, day: Any, time: Any) -> list[AnySelect]:
+    """A range's parts: whole months from `month_start`, days from `day_start` to it, rows
+    from `since` to that day."""
+    months, days, rows = parts
+    return [
+        months.where(month >= bindparam("month_start")),
+        days.where(day >= bindparam("day_start"), day < bindparam("month_start")),
+        rows.where(time >= bindparam("since"), time < bindparam("day_start")),
+    ]
 
 
-def _call_reports(
-    session: Session, organization_id: uuid.UUID, window: Window
-) -> tuple[Sums, Sums]:
-    """All call reports (key None) and each rep's, and each criterion's scores, in `window`."""
-    by_user, by_criterion = Sums(), Sums()
-    months = window.whole_months()
-    cells = select(
-        ReportTally.user_id, func.sum(ReportTally.reports), func.sum(ReportTally.score_sum)
-    )
-    cells = cells.where(
-        ReportTally.organization_id == organization_id,
-        ReportTally.is_call.is_(True),
-        ReportTally.point == ALL_POINTS,
-        *months.conditions(ReportTally.month),
-    ).group_by(ReportTally.user_id)
-    for user_id, count, total in session.execute(cells):
-        by_user.add(None if user_id == ALL_USERS else user_id, int(count), float(total))
-    criteria = select(
-        CriterionTally.name, func.sum(CriterionTally.scores), func.sum(CriterionTally.score_sum)
-    ).where(
-        CriterionTally.organization_id == organization_id,
-        *months.conditions(CriterionTally.month),
-    )
-    for name, count, total in session.execute(criteria.group_by(CriterionTally.name)):
-        by_criterion.add(name, int(count), float(total))
-    if window.start is not None and months.start is not None and window.start < months.start:
-        cut = Window(window.start, months.start)
-        calls = [
-            Report.organization_id == organization_id,
-            Report.meeting_id.is_not(None),
-            *cut.conditions(Report.created_at),
-        ]
-        rows = select(Report.user_id, func.count(), func.sum(Report.overall_score)).where(*calls)
-        for user_id, count, total in session.execute(rows.group_by(Report.user_id)):
-            by_user.add(None, int(count), float(total))
-            by_user.add(user_id, int(count), float(total))
-        scores = (
-            select(CriterionScore.name, func.count(), func.sum(CriterionScore.score))
-            .join(Report, Report.id == CriterionScore.report_id)
-            .where(*calls)
-            .group_by(CriterionScore.name)
+def _summed(parts: list[AnySelect], *keys: str) -> AnySelect:
+    both = union_all(*parts).subquery()
+    grouping = [both.c[key] for key in keys]
+    return select(*grouping, func.sum(both.c.n), func.sum(both.c.total)).group_by(*grouping)
+
+
+@functools.cache
+def _statements(bounded: bool) -> tuple[AnySelect, AnySelect, AnySelect]:
+    """Meetings in the range; each rep's call reports (count, sum of scores); each criterion's
+    scores of call reports. `bounded`: the range has a start."""
+    calls = [REPORTS.organization_id == ORG, REPORTS.meeting_id.is_not(None)]
+    meetings = [
+        select(MONTHLY_MEETINGS.meetings.label("n"), literal(0.0).label("total")).where(
+            MONTHLY_MEETINGS.organization_id == ORG,
+            MONTHLY_MEETINGS.user_id == ALL_USERS,
+            MONTHLY_MEETINGS.status == ALL,
+        ),
+        select(DAILY_MEETINGS.meetings.label("n"), literal(0.0).label("total")).where(
+            DAILY_MEETINGS.organization_id == ORG
+        ),
+        select(func.count().label("n"), literal(0.0).label("total")).where(
+            MEETINGS.organization_id == ORG
+        ),
+    ]
+    reports = [
+        select(
+            MONTHLY_REPORTS.user_id,
+            MONTHLY_REPORTS.reports.label("n"),
+            MONTHLY_REPORTS.score_sum.label("total"),
+        ).where(
+            MONTHLY_REPORTS.organization_id == ORG,
+            MONTHLY_REPORTS.point == ALL_POINTS,
+            MONTHLY_REPORTS.is_call.is_(True),
+            MONTHLY_REPORTS.user_id != ALL_USERS,
+        ),
+        select(
+            DAILY_REPORTS.user_id,
+            DAILY_REPORTS.reports.label("n"),
+            DAILY_REPORTS.score_sum.label("total"),
+        ).where(DAILY_REPORTS.organization_id == ORG, DAILY_REPORTS.user_id != ALL_USERS),
+        select(
+            REPORTS.user_id,
+            func.count().label("n"),
+            func.sum(REPORTS.overall_score).label("total"),
         )
-        for name, count, total in session.execute(scores):
-            by_criterion.add(name, int(count), float(total))
-    return by_user, by_criterion
+        .where(*calls)
+        .group_by(REPORTS.user_id),
+    ]
+    scores = [
+        select(
+            MONTHLY_SCORES.name,
+            MONTHLY_SCORES.scores.label("n"),
+            MONTHLY_SCORES.score_sum.label("total"),
+        ).where(MONTHLY_SCORES.organization_id == ORG),
+        select(
+            DAILY_SCORES.name, DAILY_SCORES.scores.label("n"), DAILY_SCORES.score_sum.label("total")
+        ).where(DAILY_SCORES.organization_id == ORG),
+        select(SCORES.name, func.count().label("n"), func.sum(SCORES.score).label("total"))
+        .join(Report.__table__, REPORTS.id == SCORES.report_id)
+        .where(*calls)
+        .group_by(SCORES.name),
+    ]
+    if bounded:
+        meetings = _parts(
+            meetings,
+            MONTHLY_MEETINGS.month,
+            DAILY_MEETINGS.day,
+            MEETINGS.started_at,
+        )
+        reports = _parts(reports, MONTHLY_REPORTS.month, DAILY_REPORTS.day, REPORTS.created_at)
+        scores = _parts(scores, MONTHLY_SCORES.month, DAILY_SCORES.day, REPORTS.created_at)
+    else:
+        meetings, reports, scores = meetings[:1], reports[:1], scores[:1]
+    return _summed(meetings), _summed(reports, "user_id"), _summed(scores, "name")
 
 
-def _ranked(sums: Sums, keys: list[Any], tie: Any) -> list[Any]:
+def _ranked(sums: dict[Any, tuple[int, float]], tie: Any) -> list[Any]:
     """Best average first (compared to 1e-9, so that float noise breaks no tie), then `tie`."""
-    return sorted(keys, key=lambda key: (-round(sums.average(key), 9), *tie(key)))
+    counted = [key for key, (count, _) in sums.items() if count]
+    return sorted(counted, key=lambda key: (-round(sums[key][1] / sums[key][0], 9), *tie(key)))
+
+
+def _average(count: int, total: float) -> float:
+    return round(total / count, 2)
 
 
 def get_team_stats(
     session: Session, organization_id: uuid.UUID, time_range: str, now: datetime | None = None
 ) -> dict[str, Any]:
-    window = Window(range_start(time_range, now or utcnow()), None)
-    members = select(User.id, User.name).where(User.organization_id == organization_id)
-    team = {uid: name for uid, name in session.execute(members)}
-    meeting_cells = [
-        MeetingTally.organization_id == organization_id,
-        MeetingTally.user_id == ALL_USERS,
-        MeetingTally.status == ALL,
-    ]
-    meetings = spans(
-        window,
-        lambda months: summed_cells(
-            session, MeetingTally.month, MeetingTally.meetings, meeting_cells, months
-        ),
-        row_count(session, [Meeting.organization_id == organization_id], Meeting.started_at),
-    )
-    by_user, by_criterion = _call_reports(session, organization_id, window)
-    reps = [key for key in by_user.count if key is not None and by_user.count[key]]
-    top = _ranked(by_user, reps, lambda uid: (-by_user.count[uid], team.get(uid, ""), str(uid)))
-    names = [name for name in by_criterion.count if by_criterion.count[name]]
+    since = range_start(time_range, now or utcnow())
+    params: dict[str, Any] = {"organization_id": organization_id}
+    if since is not None:
+        day = day_start(since)
+        day = day if day == since else day + timedelta(days=1)
+        # Rows from `since` to the next midnight, days to the next month, months from there.
+        month = Window(since, None).whole_months().start
+        params |= {"since": since, "day_start": day, "month_start": month}
+    meetings, reports, scores = _statements(since is not None)
+    connection = session.connection()
+    team = {uid: name for uid, name in connection.execute(TEAM, params)}
+    total_meetings = connection.execute(meetings, params).one()[0] or 0
+    by_rep = {uid: (int(n), float(total)) for uid, n, total in connection.execute(reports, params)}
+    by_criterion = {
+        name: (int(n), float(total)) for name, n, total in connection.execute(scores, params)
+    }
+    reports_count = sum(n for n, _ in by_rep.values())
+    reports_total = sum(total for _, total in by_rep.values())
+    top = _ranked(by_rep, lambda uid: (-by_rep[uid][0], team.get(uid, ""), str(uid)))
     return {
         "time_range": time_range,
         "team_size": len(team),
-        "total_meetings": sum(span.count for span in meetings),
-        "total_reports": by_user.count[None],
-        "average_score": round(by_user.average(None), 2) if by_user.count[None] else None,
+        "total_meetings": int(total_meetings),
+        "total_reports": reports_count,
+        "average_score": _average(reports_count, reports_total) if reports_count else None,
         "top_performers": [
             {
                 "user_id": str(uid),
                 "name": team.get(uid, ""),
-                "avg_score": round(by_user.average(uid), 2),
-                "report_count": by_user.count[uid],
+                "avg_score": _average(*by_rep[uid]),
+                "report_count": by_rep[uid][0],
             }
             for uid in top[:TOP_PERFORMERS]
         ],
         "criteria_averages": [
             {
                 "name": name,
-                "avg_score": round(by_criterion.average(name), 2),
-                "report_count": by_criterion.count[name],
+                "avg_score": _average(*by_criterion[name]),
+                "report_count": by_criterion[name][0],
             }
-            for name in _ranked(by_criterion, names, lambda name: (name,))
+            for name in _ranked(by_criterion, lambda name: (name,))
         ],
     }

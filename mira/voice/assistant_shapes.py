@@ -9,7 +9,7 @@ The document is the v1/admin shape without `name` and `variant.type` (columns of
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Protocol
 
 from mira.timestamps import to_wire
 from mira.voice.contract import SCHEMAS
@@ -151,7 +151,17 @@ def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
 ABANDONED_CART_VARIABLES = _variables_of(SCHEMAS["AbandonedCartPayload"], 1)
 
 
-def input_schema(assistant: Assistant) -> list[dict[str, Any]]:
+class Variant(Protocol):
+    """What an assistant's variables are read from: a stored assistant, or its row."""
+
+    @property
+    def variant(self) -> str: ...
+
+    @property
+    def document(self) -> dict[str, Any]: ...
+
+
+def input_schema(assistant: Variant) -> list[dict[str, Any]]:
     """The variables as `AdditionalField`s, however they were declared."""
     if assistant.variant == "abandoned_cart":
         return ABANDONED_CART_VARIABLES

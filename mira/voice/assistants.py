@@ -23,7 +23,14 @@ from mira.db import claimable
 from mira.errors import BadRequest, Conflict, NotFound, TooManyRequests
 from mira.pagination import paginate
 from mira.settings import Settings
-from mira.voice.assistant_shapes import NEW_DOCUMENT, from_admin, from_v2, input_schema, merged
+from mira.voice.assistant_shapes import (
+    NEW_DOCUMENT,
+    Variant,
+    from_admin,
+    from_v2,
+    input_schema,
+    merged,
+)
 from mira.voice.workspaces import find_workspace
 from models import Assistant, Workspace
 
@@ -44,7 +51,7 @@ V2_NAMES = ADMIN_NAMES | {
 }
 
 
-def declared_variables(assistant: Assistant) -> list[dict[str, Any]]:
+def declared_variables(assistant: Variant) -> list[dict[str, Any]]:
     """`{name, type, isRequired}` of each variable a call's payload supplies."""
     return [
         {

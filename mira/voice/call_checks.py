@@ -13,9 +13,9 @@ from typing import Any
 import phonenumbers
 from jsonschema import Draft4Validator, ValidationError, validators
 
+from mira.voice.assistant_shapes import Variant
 from mira.voice.assistants import declared_variables
 from mira.voice.contract import COMPONENTS
-from models import Assistant
 
 MAX_REASONS = 10
 
@@ -63,7 +63,7 @@ def _abandoned_cart_errors(payload: dict[str, Any] | None) -> list[str]:
     return [f"{path}: {message}" for path, message in sorted(where)]
 
 
-def _custom_errors(assistant: Assistant, payload: dict[str, Any] | None) -> list[str]:
+def _custom_errors(assistant: Variant, payload: dict[str, Any] | None) -> list[str]:
     given = payload or {}
     errors = []
     for variable in filter(lambda v: v["isRequired"], declared_variables(assistant)):
@@ -76,7 +76,7 @@ def _custom_errors(assistant: Assistant, payload: dict[str, Any] | None) -> list
 
 
 def validation_errors(
-    phone_number: str, assistant: Assistant, payload: dict[str, Any] | None
+    phone_number: str, assistant: Variant, payload: dict[str, Any] | None
 ) -> list[str]:
     """Why the call cannot be placed; empty when it can. At most MAX_REASONS of them."""
     if assistant.variant == "abandoned_cart":

@@ -7,15 +7,16 @@ its events in the same transaction (mira.voice.call_events).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from mira.pagination import Page, paginate
 from mira.timestamps import to_wire
 from mira.voice.call_checks import validation_errors
 from mira.voice.call_events import LIFECYCLE_ENDED, attempts_of, has_ended, record_event, report
-from mira.voice.workspaces import find_workspace
+from mira.voice.workspaces import find_workspace, workspace_id_of
 from mira.webhooks import UnsafeReceiver, check_receiver_url
 from models import Assistant, Call, CallAttempt, CallEvent
 from models.base import object_id
@@ -70,18 +71,30 @@ def _replay(call: Call, body_hash: str) -> Initiated:
     return Initiated(call.id, call.status, replayed=True)
 
 
-def find_live_assistant(session: Session, workspace_id: str, assistant_id: str) -> Assistant:
+ASSISTANTS = Assistant.__table__.c
+ASSISTANT_IN_WORKSPACE = select(
+    ASSISTANTS.id, ASSISTANTS.variant, ASSISTANTS.document, ASSISTANTS.archived_at
+).where(
+    ASSISTANTS.id == bindparam("assistant_id"), ASSISTANTS.workspace_id == bindparam("workspace_id")
+)
+
+
+@dataclass(frozen=True)
+class LiveAssistant:
+    id: str
+    variant: str
+    document: dict[str, Any]
+
+
+def find_live_assistant(session: Session, workspace_id: str, assistant_id: str) -> LiveAssistant:
     """The workspace's assistant, which must not be archived to take calls (decision 35)."""
-    assistant = session.scalar(
-        select(Assistant).where(
-            Assistant.id == assistant_id.lower(), Assistant.workspace_id == workspace_id
-        )
-    )
+    params = {"assistant_id": assistant_id.lower(), "workspace_id": workspace_id}
+    assistant = session.connection().execute(ASSISTANT_IN_WORKSPACE, params).first()
     if assistant is None:
         raise NotFound("Assistant not found")
     if assistant.archived_at is not None:
         raise BadRequest("Assistant is archived.")
-    return assistant
+    return LiveAssistant(assistant.id, assistant.variant, assistant.document)
 
 
 def _remembered(session: Session, workspace_id: str, key: str) -> Call | None:
@@ -100,16 +113,16 @@ def initiate_call(
     now: datetime,
 ) -> Initiated:
     """Queue the call, or store it `validation-failed`; a repeated key answers the first call."""
-    workspace = find_workspace(session, organization_id, workspace_id)
+    workspace = workspace_id_of(session, organization_id, workspace_id)
     body_hash = request_hash(body)
     if idempotency_key is not None:
-        remembered = _remembered(session, workspace.id, idempotency_key)
+        remembered = _remembered(session, workspace, idempotency_key)
         if remembered is not None and remembered.created_at > now - IDEMPOTENCY_WINDOW:
             return _replay(remembered, body_hash)
         if remembered is not None:
             remembered.idempotency_key = None  # forgotten after 24 hours: the key is free again
             session.flush()
-    assistant = find_live_assistant(session, workspace.id, body["assistant"])
+    assistant = find_live_assistant(session, workspace, body["assistant"])
     callback_url = body.get("callbackUrl")
     if callback_url is not None:
         try:
@@ -122,13 +135,13 @@ def initiate_call(
         session,
         id=call_id,
         organization_id=organization_id,
-        workspace_id=workspace.id,
+        workspace_id=workspace,
         assistant_id=assistant.id,
         phone_number=body["phoneNumber"],
         payload=body.get("payload"),
         callback_url=callback_url,
         priority=body.get("priority", False),
-        call_metadata=body.get("metadata"),
+        metadata=body.get("metadata"),
         status="validation-failed" if reasons else "queued",
         validation_errors=reasons,
         idempotency_key=idempotency_key,
@@ -138,7 +151,7 @@ def initiate_call(
         updated_at=now,
     )
     if not inserted:  # a concurrent repeat of the key won; a call without a key always inserts
-        winner = _remembered(session, workspace.id, str(idempotency_key))
+        winner = _remembered(session, workspace, str(idempotency_key))
         if winner is None:
             raise Conflict("Idempotency-Key is in use by a concurrent request; retry")
         return _replay(winner, body_hash)
@@ -150,17 +163,25 @@ def initiate_call(
     return Initiated(call.id, call.status, replayed=False)
 
 
-def _insert_unless_remembered(session: Session, **values: Any) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on the (workspace, Idempotency-Key) index.
-
-    Of concurrent repeats one inserts; the others wait for it, insert nothing and answer with its
-    call. There is no exception to recover from, so no savepoint: pysqlite lets a SAVEPOINT begin
-    the transaction, and releasing it would then commit the request's work early.
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Call).values(**values)
+@functools.cache
+def _insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on the (workspace, Idempotency-Key) index, every column
+    a parameter of its own name."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, Call.__table__)
+    columns = table.c
+    statement = insert(table).values({column.key: bindparam(column.key) for column in columns})
     statement = statement.on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
-    return session.execute(statement.returning(Call.id)).first() is not None
+    return statement.returning(columns.id)
+
+
+def _insert_unless_remembered(session: Session, **values: Any) -> bool:
+    """Of concurrent repeats of a key one inserts; the others wait for it, insert nothing and
+    answer with its call. There is no exception to recover from, so no savepoint: pysqlite lets
+    a SAVEPOINT begin the transaction, and releasing it would then commit the request's work
+    early."""
+    connection = session.connection()
+    return connection.execute(_insert(connection.dialect.name), values).first() is not None
 
 
 def _find_call(

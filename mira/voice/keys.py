@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mira.errors import Forbidden
@@ -64,14 +64,16 @@ def create_key_pair(
     return public_key, private_key
 
 
+PAIRS = VoiceKeyPair.__table__.c
+PAIR_BY_PUBLIC_KEY = select(
+    PAIRS.id, PAIRS.organization_id, PAIRS.role, PAIRS.private_key_hash
+).where(PAIRS.public_key == bindparam("public_key"), PAIRS.revoked_at.is_(None))
+
+
 def authenticate_pair(session: Session, public_key: str, private_key: str) -> VoiceCaller | None:
     if not (PUBLIC_KEY.match(public_key) and PRIVATE_KEY.match(private_key)):
         return None
-    pair = session.scalar(
-        select(VoiceKeyPair).where(
-            VoiceKeyPair.public_key == public_key, VoiceKeyPair.revoked_at.is_(None)
-        )
-    )
+    pair = session.connection().execute(PAIR_BY_PUBLIC_KEY, {"public_key": public_key}).first()
     if pair is None or not hmac.compare_digest(pair.private_key_hash, _hash(private_key)):
         return None
     return VoiceCaller(pair.organization_id, pair.id, pair.role)

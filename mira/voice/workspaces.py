@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mira.dialer.credits import suspended
@@ -56,6 +56,22 @@ def onboard_shopify_store(
     session.add(workspace)
     session.flush()
     return onboarding_to_wire(workspace, organization), True
+
+
+WORKSPACES = Workspace.__table__.c
+WORKSPACE_ID = select(WORKSPACES.id).where(
+    WORKSPACES.id == bindparam("workspace_id"),
+    WORKSPACES.organization_id == bindparam("organization_id"),
+)
+
+
+def workspace_id_of(session: Session, organization_id: uuid.UUID, workspace_id: str) -> str:
+    """The caller's workspace by its header, known without loading it (see `find_workspace`)."""
+    params = {"workspace_id": workspace_id.lower(), "organization_id": organization_id}
+    found: str | None = session.connection().execute(WORKSPACE_ID, params).scalar()
+    if found is None:
+        raise NotFound("Workspace not found")
+    return found
 
 
 def find_workspace(session: Session, organization_id: uuid.UUID, workspace_id: str) -> Workspace:

@@ -21,13 +21,16 @@ from mira.coach.pipeline import analyse_meeting
 from mira.db import session_scope
 from mira.runtime import Runtime
 from models import (
+    CriterionDayTally,
     CriterionScore,
     CriterionTally,
     Insight,
     InsightTally,
     Meeting,
+    MeetingDayTally,
     MeetingTally,
     Report,
+    ReportDayTally,
     ReportTally,
 )
 from models.tallies import ALL, ALL_POINTS, ALL_USERS
@@ -38,12 +41,17 @@ STATUSES = ["completed", "completed", "fetched", "failed", "pending", "no_transc
 INDUSTRIES = ["SaaS", "saas tools", "Healthcare", None, ""]
 TITLES = ["CFO", "VP of Sales", None]
 SCORES = [0.0, 3.5, 7.0, 7.5, 7.99, 8.0, 8.5, 10.0]
-# Meeting cells, report cells and their score sums, criterion cells and sums, insight cells.
-KINDS = ("m", "r", "rs", "c", "cs", "i")
+# Cells of meetings, reports (and their score sums), criteria (and sums) and insights by month,
+# and of meetings, call reports and their criteria by day.
+KINDS = ("m", "r", "rs", "c", "cs", "i", "md", "rd", "cd")
 
 
 def _month(moment: datetime) -> datetime:
     return datetime(moment.year, moment.month, 1, tzinfo=UTC)
+
+
+def _day(moment: datetime) -> datetime:
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
 
 
 def _moments(rng: random.Random, count: int) -> list[datetime]:
@@ -98,6 +106,26 @@ class Rows:
                         prospect_title=rng.choice(TITLES),
                         occurred_at=started + timedelta(seconds=rng.randint(0, 3000)),
                     )
+                )
+
+    def near_range_starts(self) -> None:
+        """Calls either side of where each team statistics range starts, and of the midnight
+        and month start after it, so that every kind of cell and the cut day's rows are read."""
+        template = self.tenant.template()
+        now = datetime.now(UTC)
+        for days in (7, 30, 90, 365):
+            since = now - timedelta(days=days)
+            midnight = datetime(since.year, since.month, since.day, tzinfo=UTC) + timedelta(1)
+            for moment in (
+                since - timedelta(seconds=30),
+                since + timedelta(seconds=30),
+                midnight - timedelta(microseconds=1),
+                midnight,
+                _month(since + timedelta(days=31)),
+            ):
+                meeting = self.tenant.meeting(started_at=moment, user_id=self.tenant.users[2])
+                self.tenant.report(
+                    meeting, template, user_id=meeting.user_id, overall_score=6.5, created_at=moment
                 )
 
     def reload(self) -> None:
@@ -242,16 +270,20 @@ def _expected_cells(rows: Rows) -> dict[str, Counter[Any]]:
     """The tallies, recounted from the rows."""
     cells: dict[str, Counter[Any]] = {name: Counter() for name in KINDS}
     for m in rows.meetings:
+        cells["md"][_day(m.started_at)] += 1
         for user in (m.user_id, ALL_USERS):
             for status in (m.status, ALL):
                 cells["m"][(user, status, _month(m.started_at))] += 1
     for r in rows.reports:
+        if r.meeting_id is not None:
+            cells["rd"][(r.user_id, _day(r.created_at))] += round(r.overall_score * 100) + 1000000
         for user in (r.user_id, ALL_USERS):
             for point in (min(10, int(r.overall_score)), ALL_POINTS):
                 key = (r.meeting_id is not None, user, point, _month(r.created_at))
                 cells["r"][key] += 1
                 cells["rs"][key] += round(r.overall_score * 100)
     for name, score, created in rows.scores:
+        cells["cd"][(name, _day(created))] += round(score * 100) + 1000000
         cells["c"][(name, _month(created))] += 1
         cells["cs"][(name, _month(created))] += round(score * 100)
     for i in rows.insights:
@@ -278,6 +310,19 @@ def _stored_cells(runtime: Runtime, tenant: Tenant) -> dict[str, Counter[Any]]:
             cells["cs"][(c.name, c.month)] += round(c.score_sum * 100)
         for i in session.scalars(select(InsightTally).where(InsightTally.organization_id == org)):
             cells["i"][(i.industry, i.prospect_title, i.month)] += i.insights
+        for md in session.scalars(
+            select(MeetingDayTally).where(MeetingDayTally.organization_id == org)
+        ):
+            cells["md"][md.day] += md.meetings
+        # A day's count and score sum in one number: a million per report, plus the hundredths.
+        for rd in session.scalars(
+            select(ReportDayTally).where(ReportDayTally.organization_id == org)
+        ):
+            cells["rd"][(rd.user_id, rd.day)] += round(rd.score_sum * 100) + 1000000 * rd.reports
+        for cd in session.scalars(
+            select(CriterionDayTally).where(CriterionDayTally.organization_id == org)
+        ):
+            cells["cd"][(cd.name, cd.day)] += round(cd.score_sum * 100) + 1000000 * cd.scores
     # Cells a change emptied stay behind with zeros; they count for nothing.
     return {name: +counter for name, counter in cells.items()}
 
@@ -296,6 +341,8 @@ def test_tallies_are_the_rows_counted(runtime: Runtime, rows: Rows) -> None:
 def test_lists_and_team_stats_answer_like_the_rows(
     client: TestClient, runtime: Runtime, rows: Rows
 ) -> None:
+    rows.near_range_starts()
+    rows.reload()
     _check_lists(client, rows)
     _check_team_stats(client, rows)
 
