@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
+from connexion.resolver import Resolution, Resolver
 from connexion.utils import get_function_from_name
 from starlette.exceptions import HTTPException
 
@@ -42,6 +43,22 @@ class OrjsonJsonifier(Jsonifier):  # type: ignore[misc]
         return orjson.loads(data)
 
 
+class UnitOfWorkResolver(Resolver):  # type: ignore[misc]
+    """Each operationId's function, run in its request's unit of work (mira.request_scope);
+    those that write, in `writers`."""
+
+    def __init__(self, writers: Executor) -> None:
+        super().__init__()
+        self.writers = writers
+
+    def resolve(self, operation: Any) -> Resolution:
+        function = get_function_from_name(operation.operation_id)
+        reads_only = operation.method == "get"
+        return Resolution(
+            in_request_scope(function, reads_only, self.writers), operation.operation_id
+        )
+
+
 class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
     """The Connexion app, with the runtime it serves from (tests and benchmarks reach in)."""
 
@@ -50,8 +67,8 @@ class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
             __name__,
             specification_dir=SPEC_DIR,
             jsonifier=OrjsonJsonifier(),
-            # Every handler runs in its request's unit of work (mira.request_scope).
-            resolver=Resolver(lambda name: in_request_scope(get_function_from_name(name))),
+            # As many threads for writes as Starlette's pool would have had.
+            resolver=UnitOfWorkResolver(ThreadPoolExecutor(40, thread_name_prefix="writes")),
             security_map=SECURITY_MAP,
         )
         # Operations whose decorators are built once (mira.operations); before any add_api.
