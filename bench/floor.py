@@ -258,22 +258,28 @@ def create_floor() -> Flask:
             listing.where.append("organization_id = :org")
             listing.cells.append("organization_id = :org")
             listing.params["org"] = org
+            searched = [name for name in ("industry", "prospect_title") if name in request.args]
             for name in ("industry", "prospect_title"):
-                if name in request.args:
-                    pattern = (
-                        "%"
-                        + request.args[name]
-                        .replace("/", "//")
-                        .replace("%", "/%")
-                        .replace("_", "/_")
-                        + "%"
-                    )
-                    listing.where.append(f"lower({name}) LIKE lower(:{name}) ESCAPE '/'")
+                if name in searched:
+                    text_ = request.args[name]
+                    escaped = text_.replace("/", "//").replace("%", "/%").replace("_", "/_")
                     listing.cells.append(f"lower({name}) LIKE lower(:{name}) ESCAPE '/'")
-                    listing.params[name] = pattern
+                    listing.params[name] = f"%{escaped}%"
                 else:
                     listing.cells.append(f"{name} = :all_{name}")
                     listing.params[f"all_{name}"] = ALL
+            if searched:
+                # The values the search matches, from the cells; the rows are read by them.
+                values = connection.execute(
+                    text(
+                        "SELECT DISTINCT industry, prospect_title FROM insight_tallies"
+                        f" WHERE {' AND '.join(listing.cells)}"
+                    ),
+                    listing.params,
+                ).all()
+                for name in searched:
+                    listing.where.append(f"{name} = ANY(:{name}_values)")
+                    listing.params[f"{name}_values"] = sorted({getattr(v, name) for v in values})
             window = Window.inclusive(_moment("date_from"), _moment("date_to"))
             return _json(
                 listing.page(

@@ -21,7 +21,12 @@ INSIGHT_CATEGORIES = (
 
 class Insight(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "insights"
-    __table_args__ = (Index(None, "organization_id", "occurred_at", "id"),)
+    __table_args__ = (
+        Index(None, "organization_id", "occurred_at", "id"),
+        # A search by industry or title reads the values of the tallies' cells it matches.
+        Index(None, "organization_id", "industry", "occurred_at", "id"),
+        Index(None, "organization_id", "prospect_title", "occurred_at", "id"),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"), index=True)

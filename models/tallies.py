@@ -59,9 +59,9 @@ class CriterionTally(Base):
     __tablename__ = "criterion_tallies"
 
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
     # The month of the report's `created_at`.
     month: Mapped[datetime] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
     scores: Mapped[int]
     score_sum: Mapped[float] = mapped_column(Float)
 
@@ -95,11 +95,10 @@ class ReportDayTally(Base):
     """Meetings' reports (not roleplay sessions') by rep and day, for team statistics."""
 
     __tablename__ = "report_day_tallies"
-    __table_args__ = (Index(None, "organization_id", "day"),)
 
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[datetime] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     reports: Mapped[int]
     score_sum: Mapped[float] = mapped_column(Float)
 
@@ -108,7 +107,7 @@ class CriterionDayTally(Base):
     __tablename__ = "criterion_day_tallies"
 
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
     day: Mapped[datetime] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
     scores: Mapped[int]
     score_sum: Mapped[float] = mapped_column(Float)

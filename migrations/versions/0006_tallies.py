@@ -125,8 +125,8 @@ def _feeds(dialect: str) -> list[Feed]:
     )
     criteria = Tally(
         "criterion_tallies",
-        ("organization_id", "name", "month"),
-        (("r.organization_id",), ("r.name",), (_month("r.created_at", dialect),)),
+        ("organization_id", "month", "name"),
+        (("r.organization_id",), (_month("r.created_at", dialect),), ("r.name",)),
         (("scores", "r.n"), ("score_sum", "r.n * r.score")),
     )
     insights = Tally(
@@ -150,14 +150,14 @@ def _feeds(dialect: str) -> list[Feed]:
     )
     report_days = Tally(
         "report_day_tallies",
-        ("organization_id", "user_id", "day"),
-        (("r.organization_id",), ("r.user_id",), (_day("r.created_at", dialect),)),
+        ("organization_id", "day", "user_id"),
+        (("r.organization_id",), (_day("r.created_at", dialect),), ("r.user_id",)),
         (("reports", "r.n"), ("score_sum", "r.n * r.overall_score")),
     )
     criterion_days = Tally(
         "criterion_day_tallies",
-        ("organization_id", "name", "day"),
-        (("r.organization_id",), ("r.name",), (_day("r.created_at", dialect),)),
+        ("organization_id", "day", "name"),
+        (("r.organization_id",), (_day("r.created_at", dialect),), ("r.name",)),
         (("scores", "r.n"), ("score_sum", "r.n * r.score")),
     )
 
@@ -313,11 +313,11 @@ def upgrade() -> None:
     op.create_table(
         "criterion_tallies",
         sa.Column("organization_id", uuid, nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("month", month, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("scores", sa.Integer(), nullable=False),
         sa.Column("score_sum", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("organization_id", "name", "month", name=op.f("pk_criterion_tallies")),
+        sa.PrimaryKeyConstraint("organization_id", "month", "name", name=op.f("pk_criterion_tallies")),
     )
     op.create_table(
         "insight_tallies",
@@ -340,30 +340,32 @@ def upgrade() -> None:
     op.create_table(
         "report_day_tallies",
         sa.Column("organization_id", uuid, nullable=False),
-        sa.Column("user_id", uuid, nullable=False),
         sa.Column("day", month, nullable=False),
+        sa.Column("user_id", uuid, nullable=False),
         sa.Column("reports", sa.Integer(), nullable=False),
         sa.Column("score_sum", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "organization_id", "user_id", "day", name=op.f("pk_report_day_tallies")
+            "organization_id", "day", "user_id", name=op.f("pk_report_day_tallies")
         ),
-    )
-    op.create_index(
-        op.f("ix_report_day_tallies_organization_id_day"),
-        "report_day_tallies",
-        ["organization_id", "day"],
     )
     op.create_table(
         "criterion_day_tallies",
         sa.Column("organization_id", uuid, nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("day", month, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("scores", sa.Integer(), nullable=False),
         sa.Column("score_sum", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "organization_id", "name", "day", name=op.f("pk_criterion_day_tallies")
+            "organization_id", "day", "name", name=op.f("pk_criterion_day_tallies")
         ),
     )
+    # Insights searched by industry or title are read through the values the tallies name.
+    for column in ("industry", "prospect_title"):
+        op.create_index(
+            op.f(f"ix_insights_organization_id_{column}_occurred_at_id"),
+            "insights",
+            ["organization_id", column, "occurred_at", "id"],
+        )
     dialect = op.get_bind().dialect.name
     for statement in _backfill(dialect):
         op.execute(statement)
@@ -379,6 +381,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {function}_{event.lower()}" + (f" ON {feed.table}" if dialect == "postgresql" else ""))
         if dialect == "postgresql":
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    for column in ("industry", "prospect_title"):
+        op.drop_index(op.f(f"ix_insights_organization_id_{column}_occurred_at_id"), "insights")
     for table in (
         "criterion_day_tallies",
         "report_day_tallies",

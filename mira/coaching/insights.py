@@ -7,11 +7,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func
+from sqlalchemy import ColumnElement, Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mira.pagination import Page
-from mira.tallies import ListQueries, Window, tallied_page
+from mira.tallies import AnySelect, ListQueries, Window, tallied_page
 from mira.timestamps import to_wire
 from models import Insight, InsightTally
 from models.tallies import ALL
@@ -54,20 +54,36 @@ def _pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _cell_conditions(industry: bool, prospect_title: bool) -> list[ColumnElement[bool]]:
+    """The cells of the searched insights: each search matched like the rows, or `ALL`."""
+    cells = InsightTally.__table__.c
+    found = [cells.organization_id == bindparam("organization_id")]
+    for given, cell, name in (
+        (industry, cells.industry, "industry"),
+        (prospect_title, cells.prospect_title, "prospect_title"),
+    ):
+        found.append(_contains(cell, name) if given else cell == ALL)
+    return found
+
+
+@functools.cache
+def _searched_values(industry: bool, prospect_title: bool) -> AnySelect:
+    """The industries and titles the search matches, as the cells name them."""
+    cells = InsightTally.__table__.c
+    conditions = _cell_conditions(industry, prospect_title)
+    return select(cells.industry, cells.prospect_title).where(*conditions).distinct()
+
+
 @functools.cache
 def _listing(industry: bool, prospect_title: bool) -> ListQueries:
+    """A search reads its rows by the values it matches, through an index on each column: a
+    partial match on the rows themselves would read every insight of the months in view."""
     cells = InsightTally.__table__.c
     rows = [INSIGHTS.organization_id == bindparam("organization_id")]
-    cell_conditions = [cells.organization_id == bindparam("organization_id")]
-    for given, column, cell, name in (
-        (industry, INSIGHTS.industry, cells.industry, "industry"),
-        (prospect_title, INSIGHTS.prospect_title, cells.prospect_title, "prospect_title"),
-    ):
-        if given:
-            rows.append(_contains(column, name))
-            cell_conditions.append(_contains(cell, name))
-        else:
-            cell_conditions.append(cell == ALL)
+    if industry:
+        rows.append(INSIGHTS.industry.in_(bindparam("industries", expanding=True)))
+    if prospect_title:
+        rows.append(INSIGHTS.prospect_title.in_(bindparam("prospect_titles", expanding=True)))
     return ListQueries(
         INSIGHT_COLUMNS,
         INSIGHTS.occurred_at,
@@ -75,7 +91,7 @@ def _listing(industry: bool, prospect_title: bool) -> ListQueries:
         rows,
         cells.month,
         cells.insights,
-        cell_conditions,
+        _cell_conditions(industry, prospect_title),
     )
 
 
@@ -91,15 +107,20 @@ def list_insights(
     prospect_title: str | None = None,
 ) -> Page:
     """Newest first; counted and paged by month from the tallies (mira.tallies), whose cells
-    are matched by the same partial, case-insensitive comparison as the insights."""
-    params = {
+    are matched by the same partial, case-insensitive comparison as the insights would be."""
+    params: dict[str, Any] = {
         "organization_id": organization_id,
         "industry": None if industry is None else _pattern(industry),
         "prospect_title": None if prospect_title is None else _pattern(prospect_title),
     }
+    searched = (industry is not None, prospect_title is not None)
+    if any(searched):
+        values = session.connection().execute(_searched_values(*searched), params).all()
+        params["industries"] = sorted({value.industry for value in values})
+        params["prospect_titles"] = sorted({value.prospect_title for value in values})
     return tallied_page(
         session,
-        _listing(industry is not None, prospect_title is not None),
+        _listing(*searched),
         params,
         Window.inclusive(date_from, date_to),
         page,
