@@ -26,10 +26,14 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 ## Print coach throughput and `mira demo` wall time, and with MIRA_BENCH_POSTGRES_URL the
-## dialer's calls and webhook deliveries per second with 1 and 4 workers on PostgreSQL.
+## dialer's calls and webhook deliveries per second with 1 and 4 workers on PostgreSQL, the
+## server against its bare-Flask floor over HTTP at 1M meetings, and the lists' and team
+## statistics' latency at 10k, 100k and 1M meetings (these two need wrk; about 40 minutes).
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.coach
 	$(BIN)/python -m bench.dialer
+	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) mira.db mira.db-shm mira.db-wal

@@ -1,0 +1,213 @@
+"""How the lists and team statistics grow with the data: 10k, 100k and 1M meetings.
+
+    MIRA_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python -m bench.scale [--sizes 10000,100000,1000000]
+
+One fresh PostgreSQL database grows from size to size (bench.dataset: 50 organizations, three
+years of calls, so each size is denser than the last). At each size the server, under the
+shipped gunicorn.conf.py, is loaded by `wrk` with few connections, so that latency is service
+time rather than queueing, endpoint by endpoint (the median of `--rounds` rounds); a deep page
+is the middle page of each organization's list. Then every statement each endpoint runs is
+EXPLAINed (ANALYZE) with the parameters it ran with, and its scans are printed: a list must be
+read through indexes, never scanned. Last, each endpoint's p50 and p99 at the largest size
+against the smallest.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from bench.coach import machine, table
+from bench.dataset import Fixture, grow, load, stored_fixture
+from bench.http import every_filter
+from bench.wrk import Endpoint, Figures, Request, cannot_run, median, run_wrk, serving
+from mira.app import create_app
+from mira.db import throwaway_database
+from mira.migrations import upgrade_database
+from mira.runtime import Runtime
+from mira.settings import Settings
+
+SEQUENTIAL = ("Seq Scan", "Parallel Seq Scan")
+# What grows with the data: a list must read these through an index. The keys and reps are a
+# few rows per organization, which PostgreSQL rightly reads whole.
+GROWING = {"meetings", "transcripts", "reports", "criterion_scores", "insights", "calls"}
+
+
+def endpoints(client: TestClient, fixture: Fixture) -> list[Endpoint]:
+    keys = [{"Authorization": f"Bearer {key}"} for key in fixture.coaching_keys]
+
+    def each(path: str) -> list[Request]:
+        return [Request("GET", path, key) for key in keys]
+
+    def middle_pages(path: str) -> list[Request]:
+        """Each organization's middle page of `path` (page 1 when there are few)."""
+        found = []
+        for key in keys:
+            meta = client.get(f"{path}&limit=20", headers=key).json()["meta"]
+            found.append(
+                Request("GET", f"{path}&limit=20&page={max(1, meta['total_pages'] // 2)}", key)
+            )
+        return found
+
+    return [
+        Endpoint("GET /meetings?limit=20", each("/api/v1/meetings?limit=20")),
+        Endpoint("GET /meetings, middle page", middle_pages("/api/v1/meetings?status=completed")),
+        every_filter(fixture),
+        Endpoint("GET /reports?min_score=7", each("/api/v1/reports?min_score=7")),
+        Endpoint("GET /reports, middle page", middle_pages("/api/v1/reports?min_score=7")),
+        Endpoint(
+            "GET /team/stats?time_range=quarter", each("/api/v1/team/stats?time_range=quarter")
+        ),
+        Endpoint("GET /insights?industry=health", each("/api/v1/insights?industry=health")),
+        Endpoint("GET /insights, middle page", middle_pages("/api/v1/insights?industry=health")),
+    ]
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: Any
+
+
+@contextmanager
+def recorded(runtime: Runtime) -> Iterator[list[Statement]]:
+    """The SELECTs the application runs meanwhile, with their parameters."""
+    found: list[Statement] = []
+
+    def record(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        if sql.lstrip().upper().startswith("SELECT") and sql.strip() != "SELECT 1":
+            found.append(Statement(sql, params))
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        yield found
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+
+
+def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str, int]]:
+    relation = plan.get("Relation Name")
+    if relation is not None:
+        index = plan.get("Index Name")
+        yield (
+            plan["Node Type"] + (f" using {index}" if index else ""),
+            relation,
+            plan["Actual Rows"],
+        )
+    for child in plan.get("Plans", []):
+        yield from _scans(child)
+
+
+def explain(runtime: Runtime, client: TestClient, endpoint: Endpoint) -> tuple[list[str], bool]:
+    """Each statement of the endpoint's first request: its scans and time. False if a table
+    that grows with the data was read sequentially."""
+    request = endpoint.requests[0]
+    with recorded(runtime) as statements:
+        assert client.get(request.path, headers=request.headers).status_code == 200
+    lines, indexed = [], True
+    with runtime.engine.connect() as connection:
+        for statement in statements:
+            found = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql, statement.params
+            ).scalar_one()
+            plan = found[0]
+            scans = list(_scans(plan["Plan"]))
+            indexed = indexed and not any(
+                node in SEQUENTIAL and (table in GROWING or table.endswith("_tallies"))
+                for node, table, _ in scans
+            )
+            described = "; ".join(f"{node} on {table} ({rows} rows)" for node, table, rows in scans)
+            lines.append(f"{plan['Execution Time']:7.2f} ms  {described}")
+    return lines, indexed
+
+
+def measure(
+    url: str, size: int, rounds: int, seconds: float, connections: int, work: Path
+) -> dict[str, Figures]:
+    settings = Settings(
+        database_url=url, rate_limit="off", secret_key=Settings.from_env().secret_key
+    )
+    app = create_app(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    runtime = app.runtime
+    fixture = stored_fixture(runtime.engine)
+    figures = {}
+    with TestClient(app) as client:
+        chosen = endpoints(client, fixture)
+        log, ready = work / f"ours-{size}.log", chosen[0].requests[0]
+        with serving(f"ours-{size}", url, [], log, ready, workers=2) as server:
+            for endpoint in chosen:
+                figures[endpoint.name] = median(
+                    [run_wrk(server, endpoint, seconds, connections, work) for _ in range(rounds)]
+                )
+        plans = {endpoint.name: explain(runtime, client, endpoint) for endpoint in chosen}
+    click.echo(f"\n{size:,} meetings: p50 and p99 with {connections} connections, then EXPLAIN")
+    for endpoint in chosen:
+        f = figures[endpoint.name]
+        lines, indexed = plans[endpoint.name]
+        verdict = "growing tables through indexes" if indexed else "SEQUENTIAL SCAN"
+        click.echo(
+            f"  {endpoint.name:<36} p50 {f.p50_ms:6.1f} ms  p99 {f.p99_ms:6.1f} ms"
+            f"  {f.rps:7,.0f} req/s  errors {f.errors}  [{verdict}]"
+        )
+        for line in lines:
+            click.echo(f"      {line}")
+    runtime.engine.dispose()
+    return figures
+
+
+def _growth(label: str, small: float, large: float) -> str:
+    return f"{label} {small:6.1f} → {large:6.1f} ms ({large / small:4.2f}×)"
+
+
+@click.command()
+@click.option("--sizes", default="10000,100000,1000000", show_default=True)
+@click.option("--rounds", default=3, show_default=True)
+@click.option("--seconds", default=4.0, show_default=True)
+@click.option("--connections", default=4, show_default=True)
+def main(sizes: str, rounds: int, seconds: float, connections: int) -> None:
+    """Print p50/p99 of the lists and team statistics at each size, with their plans."""
+    server_url = os.environ.get("MIRA_BENCH_POSTGRES_URL", "").strip()
+    table("machine", machine())
+    reason = cannot_run(server_url)
+    if reason:
+        table("lists and team statistics by size", [("skipped", "", reason)])
+        return
+    steps = [int(size) for size in sizes.split(",")]
+    results: dict[int, dict[str, Figures]] = {}
+    with (
+        throwaway_database(server_url, "mira_bench_scale") as url,
+        tempfile.TemporaryDirectory(prefix="mira-bench-scale-") as workdir,
+    ):
+        settings = Settings(database_url=url, secret_key=Settings.from_env().secret_key)
+        upgrade_database(settings)
+        runtime = Runtime.start(settings)
+        load(runtime, steps[0])
+        for index, size in enumerate(steps):
+            if index:
+                grow(runtime, steps[index - 1], size)
+            results[size] = measure(url, size, rounds, seconds, connections, Path(workdir))
+        runtime.engine.dispose()
+    first, last = steps[0], steps[-1]
+    click.echo(f"\ngrowth from {first:,} to {last:,} meetings (p99 ÷ p99, p50 ÷ p50)")
+    for name, small in results[first].items():
+        large = results[last][name]
+        click.echo(
+            f"  {name:<36} {_growth('p99', small.p99_ms, large.p99_ms)}"
+            f"   {_growth('p50', small.p50_ms, large.p50_ms)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
