@@ -359,10 +359,10 @@ def _insert_pool(connection: Connection, rng: random.Random) -> None:
         )
 
 
-def _stores(engine: Engine) -> None:
-    """Each organization's one onboarded store and its two assistants, copied: STORES stores of
+def _stores(engine: Engine, stores: int) -> None:
+    """Each organization's one onboarded store and its two assistants, copied: `stores` stores of
     ASSISTANTS_PER_STORE assistants, each with CALLS_PER_ASSISTANT finished calls."""
-    with engine.begin() as connection:
+    with _without_secondary_indexes(engine), engine.begin() as connection:
         connection.execute(
             text("""
             INSERT INTO workspaces (id, organization_id, name, store_key, variant, currency_code,
@@ -375,7 +375,7 @@ def _stores(engine: Engine) -> None:
             FROM bench.workspaces b JOIN workspaces w ON w.id = b.id
             CROSS JOIN generate_series(1, :stores - 1) AS g(n)
             """),
-            {"stores": STORES},
+            {"stores": stores},
         )
         connection.execute(
             text("""
@@ -384,7 +384,7 @@ def _stores(engine: Engine) -> None:
             FROM bench.workspaces b CROSS JOIN generate_series(1, :stores - 1) AS g(n)
             WHERE b.n = 0
             """),
-            {"stores": STORES},
+            {"stores": stores},
         )
         # Clones of the organization's two assistants (n 0 and 1, in store 0), alternating.
         connection.execute(
@@ -457,8 +457,9 @@ def grow(runtime: Runtime, start: int, stop: int) -> None:
         )
 
 
-def load(runtime: Runtime, meetings: int, seed: int = 42) -> Fixture:
-    """A migrated, empty database filled with `meetings` meetings and everything around them."""
+def load(runtime: Runtime, meetings: int, stores: int = STORES, seed: int = 42) -> Fixture:
+    """A migrated, empty database filled with `meetings` meetings and everything around them,
+    and each organization's `stores` stores."""
     started = time.perf_counter()
     print(f"loading {meetings:,} meetings into a fresh database")
     done = _progress("organizations, keys, stores and a pool of analysed calls")
@@ -469,8 +470,8 @@ def load(runtime: Runtime, meetings: int, seed: int = 42) -> Fixture:
             {"body": orjson.dumps(asdict(fixture)).decode()},
         )
     done()
-    done = _progress(f"{ORGANIZATIONS * STORES:,} stores, their assistants and calls")
-    _stores(runtime.engine)
+    done = _progress(f"{ORGANIZATIONS * stores:,} stores, their assistants and calls")
+    _stores(runtime.engine, stores)
     done()
     grow(runtime, 0, meetings)
     print(f"loaded in {timedelta(seconds=round(time.perf_counter() - started))}")

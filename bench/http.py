@@ -39,7 +39,8 @@ from mira.voice.contract import request_example
 from models.base import utcnow
 
 
-def _same(ours: httpx.Response, floor: httpx.Response, endpoint: str) -> None:
+def same(ours: httpx.Response, floor: httpx.Response, endpoint: str) -> None:
+    """The floor is a floor only while it does the server's work: the same status and JSON."""
     if ours.status_code != floor.status_code:
         raise click.ClickException(
             f"{endpoint}: ours {ours.status_code}, floor {floor.status_code}: {floor.text[:300]}"
@@ -150,7 +151,7 @@ def run(url: str, load: Load, only: str | None) -> None:
             serving("floor", url, floor_args, work / "floor.log", ready, load.workers)
         )
         for endpoint in chosen:
-            _same(ask(ours, endpoint.requests[0]), ask(floor, endpoint.requests[0]), endpoint.name)
+            same(ask(ours, endpoint.requests[0]), ask(floor, endpoint.requests[0]), endpoint.name)
         click.echo(
             f"\n{load.workers} workers each (the floor: {load.threads} threads per worker),"
             f" wrk -c{load.connections}, {load.rounds} alternating rounds of {load.seconds:g} s"
