@@ -24,17 +24,48 @@ import jsonschema_rs
 DIFFERING_ESCAPES = ("\\s", "\\S", "\\w", "\\W", "\\b", "\\B")
 
 
-def _agrees(schema: Any) -> bool:
-    if isinstance(schema, dict):
+def _pointed(root: dict[str, Any], ref: str) -> Any:
+    """The schema a local `$ref` names in `root`, or None."""
+    if not ref.startswith("#/"):
+        return None
+    target: Any = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(target, dict) or part not in target:
+            return None
+        target = target[part]
+    return target
+
+
+def _agrees(root: dict[str, Any]) -> bool:
+    """Whether the schemas a body is checked against, `root` and what its `$ref`s reach, are
+    free of what the two libraries judge differently. Connexion hands every body schema the
+    spec's `components` for its references: the ones nothing refers to do not count."""
+    followed: set[str] = set()
+
+    def agrees(schema: Any) -> bool:
+        if isinstance(schema, list):
+            return all(agrees(value) for value in schema)
+        if not isinstance(schema, dict):
+            return True
         if "format" in schema and isinstance(schema["format"], str):
             return False
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and any(escape in pattern for escape in DIFFERING_ESCAPES):
             return False
-        return all(_agrees(value) for value in schema.values())
-    if isinstance(schema, list):
-        return all(_agrees(value) for value in schema)
-    return True
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref not in followed:
+            followed.add(ref)
+            target = _pointed(root, ref)
+            if target is None or not agrees(target):
+                return False
+        return all(
+            agrees(value)
+            for key, value in schema.items()
+            if not (schema is root and key == "components")
+        )
+
+    return agrees(root)
 
 
 def json_schema(schema: Any) -> Any:

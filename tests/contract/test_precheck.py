@@ -32,8 +32,10 @@ def _bodies() -> Iterator[tuple[str, dict[str, Any], Any]]:
                 examples = [e["value"] for e in media.get("examples", {}).values()]
                 if "example" in media:
                     examples.append(media["example"])
+                # As Connexion hands it over: with the spec's components, for references.
+                schema = {**media["schema"], "components": spec["components"]}
                 for example in examples:
-                    yield f"{method.upper()} {path}", media["schema"], example
+                    yield f"{method.upper()} {path}", schema, example
 
 
 def _variants(body: Any) -> Iterator[Any]:
@@ -59,6 +61,7 @@ def _of_record(schema: dict[str, Any]) -> Any:
 
 
 DOCUMENTED = list(_bodies())
+DATE_TIME = {"type": "string", "format": "date-time"}
 
 
 @pytest.mark.parametrize(
@@ -107,6 +110,17 @@ def test_documented_bodies_take_the_quick_path() -> None:
         ({"type": "string", "format": "date-time"}, "2016-12-31T23:59:60Z", False),
         ({"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}, "a\x1cb@c.d", False),
         ({"type": "string", "pattern": "^[0-9a-f]{24}$"}, "0" * 24, True),
+        # what a reference reaches counts; components nothing refers to do not
+        (
+            {"$ref": "#/components/schemas/At", "components": {"schemas": {"At": DATE_TIME}}},
+            "2016-12-31T23:59:60Z",
+            False,
+        ),
+        (
+            {"type": "string", "components": {"schemas": {"At": DATE_TIME}}},
+            "2016-12-31T23:59:60Z",
+            True,
+        ),
     ],
 )
 def test_quick_check_cases(schema: dict[str, Any], body: Any, admitted: bool) -> None:
