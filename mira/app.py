@@ -45,9 +45,9 @@ class OrjsonJsonifier(Jsonifier):  # type: ignore[misc]
 
 class UnitOfWorkResolver(Resolver):  # type: ignore[misc]
     """Each operationId's function, run in its request's unit of work (mira.request_scope);
-    those that write, in `writers`."""
+    those that write, in `writers` if there are any."""
 
-    def __init__(self, writers: Executor) -> None:
+    def __init__(self, writers: Executor | None) -> None:
         super().__init__()
         self.writers = writers
 
@@ -62,18 +62,28 @@ class UnitOfWorkResolver(Resolver):  # type: ignore[misc]
 class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
     """The Connexion app, with the runtime it serves from (tests and benchmarks reach in)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, writers: Executor | None) -> None:
         super().__init__(
             __name__,
             specification_dir=SPEC_DIR,
             jsonifier=OrjsonJsonifier(),
-            # As many threads for writes as Starlette's pool would have had.
-            resolver=UnitOfWorkResolver(ThreadPoolExecutor(40, thread_name_prefix="writes")),
+            resolver=UnitOfWorkResolver(writers),
             security_map=SECURITY_MAP,
         )
         # Operations whose decorators are built once (mira.operations); before any add_api.
         self._middleware_app.api_cls = OnceApi
         self.runtime = runtime
+        self.writers = writers
+
+
+def _writers(runtime: Runtime) -> Executor | None:
+    """Threads for writes where one may wait long for a lock: SQLite has one writer, which a
+    worker may hold up to the busy timeout. PostgreSQL locks rows, held by transactions as short
+    as the request's own (the dialer's slots and claims): its writes run on the event loop."""
+    if runtime.engine.dialect.name == "postgresql":
+        return None
+    # As many as Starlette's pool would have had.
+    return ThreadPoolExecutor(40, thread_name_prefix="writes")
 
 
 def create_app(settings: Settings | None = None) -> MiraApp:
@@ -82,7 +92,7 @@ def create_app(settings: Settings | None = None) -> MiraApp:
     # Client errors are answered, not logged one by one; unexpected ones are logged by mira.
     logging.getLogger("connexion").setLevel(logging.ERROR)
     runtime = Runtime.start(settings)
-    app = MiraApp(runtime)
+    app = MiraApp(runtime, _writers(runtime))
     app.add_api(
         "coaching.openapi.json",
         base_path=COACHING_BASE,
@@ -115,7 +125,10 @@ def create_app(settings: Settings | None = None) -> MiraApp:
             apis=apis,
         )
     app.add_middleware(
-        RequestScopeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime
+        RequestScopeMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        runtime=runtime,
+        writers=app.writers,
     )
     app.add_middleware(
         EdgeMiddleware,

@@ -3,9 +3,9 @@ function that reads the caller's key to the handler, committed when the handler 
 
 `RequestScopeMiddleware` opens the scope for every HTTP request and ends whatever the handler did
 not (a request refused by validation rolls back). `in_request_scope` makes the scope current
-where the handler runs (the event loop for reads, a worker thread for writes) and commits before
-the response is serialised. The session may pass from the loop to that thread, never used by
-two at once.
+where the handler runs (the event loop; on SQLite a thread for writes) and commits before the
+response is serialised. The security function uses the session where the handler will: it is
+never used by two threads at once.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from connexion import request
 from connexion.context import scope as connexion_scope
@@ -27,16 +27,26 @@ from mira.runtime import Runtime
 from mira.settings import Settings
 
 SCOPE_KEY = "mira.request"
+Answer = TypeVar("Answer")
 
 
 class RequestScope:
-    __slots__ = ("runtime", "read_only", "_session")
+    __slots__ = ("runtime", "read_only", "writers", "_session")
 
-    def __init__(self, runtime: Runtime, read_only: bool) -> None:
+    def __init__(self, runtime: Runtime, read_only: bool, writers: Executor | None) -> None:
         self.runtime = runtime
         # GET requests write nothing: their session reads without a transaction.
         self.read_only = read_only
+        self.writers = writers
         self._session: Session | None = None
+
+    def where_it_runs(self, work: Callable[[], Answer]) -> Answer | Coroutine[Any, Any, Answer]:
+        """`work` with the session where this request's handler will use it (in_request_scope):
+        done on the event loop, or a coroutine doing it in `writers` (Connexion awaits a
+        security function's coroutine)."""
+        if self.read_only or self.writers is None:
+            return work()
+        return in_writers(self.writers, work)
 
     @property
     def session(self) -> Session:
@@ -63,15 +73,18 @@ def scope_of(asgi_scope: Scope) -> RequestScope:
 
 
 class RequestScopeMiddleware:
-    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime, writers: Executor | None) -> None:
         self.app = app
         self.runtime = runtime
+        self.writers = writers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_scope = scope[SCOPE_KEY] = RequestScope(self.runtime, scope["method"] == "GET")
+        request_scope = scope[SCOPE_KEY] = RequestScope(
+            self.runtime, scope["method"] == "GET", self.writers
+        )
         try:
             await self.app(scope, receive, send)
         finally:
@@ -100,21 +113,34 @@ def request_header(name: str) -> str | None:
     return value
 
 
+async def in_writers(writers: Executor, work: Callable[[], Answer]) -> Answer:
+    """`work` in a thread of `writers`, in the caller's context."""
+    done = asyncio.get_running_loop().run_in_executor(writers, contextvars.copy_context().run, work)
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        # The client went away: the work ends in its thread before the request's scope is
+        # closed on the loop, never both at once.
+        await asyncio.wait([done])
+        raise
+
+
 def _succeeded(answer: Any) -> bool:
     return not isinstance(answer, tuple) or answer[1] < 400
 
 
 def in_request_scope(
-    handler: Callable[..., Any], reads_only: bool, writers: Executor
+    handler: Callable[..., Any], reads_only: bool, writers: Executor | None
 ) -> Callable[..., Any]:
     """`handler` inside its request's unit of work: committed if it answers a success, rolled
     back otherwise.
 
-    A handler that only reads runs on the event loop itself: its statements take no locks and
-    wait on nothing but the database's answer, and a hop to a thread would cost more than the
-    wait. One that writes may wait on a lock (a row the dialer holds, SQLite's one writer), so
-    it runs in `writers`, where waiting holds up no other request. Both are coroutines to
-    Connexion, which would otherwise hop through anyio's pool at twice the cost."""
+    It runs on the event loop itself, as a coroutine to Connexion (which would otherwise hop
+    through anyio's pool): handlers wait on nothing but the database, and a hop to a thread,
+    with the GIL passed back and forth, costs more than the wait (a third of the throughput of
+    an initiated call). A handler that writes runs in `writers` when there are any: where a
+    write may wait long for a lock (SQLite's one writer, up to its busy timeout), so that the
+    waiting holds up no other request."""
 
     def run(*args: Any, **kwargs: Any) -> Any:
         request_scope = scope_of(connexion_scope)
@@ -132,16 +158,12 @@ def in_request_scope(
     async def run_on_loop(*args: Any, **kwargs: Any) -> Any:
         return run(*args, **kwargs)
 
+    if reads_only or writers is None:
+        return run_on_loop
+    pool = writers
+
     @functools.wraps(handler)
     async def run_in_thread(*args: Any, **kwargs: Any) -> Any:
-        call = functools.partial(contextvars.copy_context().run, run, *args, **kwargs)
-        done = asyncio.get_running_loop().run_in_executor(writers, call)
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            # The client went away: the unit of work ends in its thread before the request's
-            # scope is closed on the loop, never both at once.
-            await asyncio.wait([done])
-            raise
+        return await in_writers(pool, functools.partial(run, *args, **kwargs))
 
-    return run_on_loop if reads_only else run_in_thread
+    return run_in_thread
