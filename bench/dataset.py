@@ -362,54 +362,61 @@ def _insert_pool(connection: Connection, rng: random.Random) -> None:
 def _stores(engine: Engine, stores: int) -> None:
     """Each organization's one onboarded store and its two assistants, copied: `stores` stores of
     ASSISTANTS_PER_STORE assistants, each with CALLS_PER_ASSISTANT finished calls."""
-    with _without_secondary_indexes(engine), engine.begin() as connection:
-        connection.execute(
-            text("""
-            INSERT INTO workspaces (id, organization_id, name, store_key, variant, currency_code,
-                timezone, profile, status, billing_type, credit_balance,
-                negative_credit_allowance, created_at)
-            SELECT substr(w.id, 1, 8) || substr(md5('w' || b.org || '-' || g.n), 1, 16),
-                   w.organization_id, w.name || ' ' || g.n, w.store_key || ' ' || g.n, w.variant,
-                   w.currency_code, w.timezone, w.profile, w.status, w.billing_type,
-                   w.credit_balance, w.negative_credit_allowance, w.created_at
-            FROM bench.workspaces b JOIN workspaces w ON w.id = b.id
-            CROSS JOIN generate_series(1, :stores - 1) AS g(n)
-            """),
-            {"stores": stores},
-        )
-        connection.execute(
-            text("""
-            INSERT INTO bench.workspaces
-            SELECT b.org, g.n, substr(b.id, 1, 8) || substr(md5('w' || b.org || '-' || g.n), 1, 16)
-            FROM bench.workspaces b CROSS JOIN generate_series(1, :stores - 1) AS g(n)
-            WHERE b.n = 0
-            """),
-            {"stores": stores},
-        )
-        # Clones of the organization's two assistants (n 0 and 1, in store 0), alternating.
-        connection.execute(
-            text("""
-            INSERT INTO bench.assistants
-            SELECT w.org, w.n * :per_store + g.n,
-                   substr(w.id, 1, 8) || substr(md5('a' || w.id || '-' || g.n), 1, 16), w.id
-            FROM bench.workspaces w CROSS JOIN generate_series(0, :per_store - 1) AS g(n)
-            WHERE w.n > 0 OR g.n >= 2
-            """),
-            {"per_store": ASSISTANTS_PER_STORE},
-        )
-        connection.execute(
-            text("""
-            INSERT INTO assistants (id, organization_id, workspace_id, name, variant, document,
-                created_at, updated_at, active_calls, call_cap)
-            SELECT b.id, a.organization_id, b.workspace, a.name || ' ' || b.n, a.variant,
-                   a.document, a.created_at, a.updated_at, 0, a.call_cap
-            FROM bench.assistants b
-            JOIN bench.assistants source ON source.org = b.org AND source.n = b.n % 2
-            JOIN assistants a ON a.id = source.id
-            WHERE b.n >= 2
-            """)
-        )
-        connection.execute(text(CALLS), {"calls": CALLS_PER_ASSISTANT, "now": utcnow()})
+    with _without_secondary_indexes(engine):
+        done = _progress(f"{ORGANIZATIONS * stores:,} stores, their assistants and calls")
+        with engine.begin() as connection:
+            _copy_stores(connection, stores)
+        done()
+
+
+def _copy_stores(connection: Connection, stores: int) -> None:
+    connection.execute(
+        text("""
+        INSERT INTO workspaces (id, organization_id, name, store_key, variant, currency_code,
+            timezone, profile, status, billing_type, credit_balance,
+            negative_credit_allowance, created_at)
+        SELECT substr(w.id, 1, 8) || substr(md5('w' || b.org || '-' || g.n), 1, 16),
+               w.organization_id, w.name || ' ' || g.n, w.store_key || ' ' || g.n, w.variant,
+               w.currency_code, w.timezone, w.profile, w.status, w.billing_type,
+               w.credit_balance, w.negative_credit_allowance, w.created_at
+        FROM bench.workspaces b JOIN workspaces w ON w.id = b.id
+        CROSS JOIN generate_series(1, :stores - 1) AS g(n)
+        """),
+        {"stores": stores},
+    )
+    connection.execute(
+        text("""
+        INSERT INTO bench.workspaces
+        SELECT b.org, g.n, substr(b.id, 1, 8) || substr(md5('w' || b.org || '-' || g.n), 1, 16)
+        FROM bench.workspaces b CROSS JOIN generate_series(1, :stores - 1) AS g(n)
+        WHERE b.n = 0
+        """),
+        {"stores": stores},
+    )
+    # Clones of the organization's two assistants (n 0 and 1, in store 0), alternating.
+    connection.execute(
+        text("""
+        INSERT INTO bench.assistants
+        SELECT w.org, w.n * :per_store + g.n,
+               substr(w.id, 1, 8) || substr(md5('a' || w.id || '-' || g.n), 1, 16), w.id
+        FROM bench.workspaces w CROSS JOIN generate_series(0, :per_store - 1) AS g(n)
+        WHERE w.n > 0 OR g.n >= 2
+        """),
+        {"per_store": ASSISTANTS_PER_STORE},
+    )
+    connection.execute(
+        text("""
+        INSERT INTO assistants (id, organization_id, workspace_id, name, variant, document,
+            created_at, updated_at, active_calls, call_cap)
+        SELECT b.id, a.organization_id, b.workspace, a.name || ' ' || b.n, a.variant,
+               a.document, a.created_at, a.updated_at, 0, a.call_cap
+        FROM bench.assistants b
+        JOIN bench.assistants source ON source.org = b.org AND source.n = b.n % 2
+        JOIN assistants a ON a.id = source.id
+        WHERE b.n >= 2
+        """)
+    )
+    connection.execute(text(CALLS), {"calls": CALLS_PER_ASSISTANT, "now": utcnow()})
 
 
 @contextmanager
@@ -470,9 +477,7 @@ def load(runtime: Runtime, meetings: int, stores: int = STORES, seed: int = 42) 
             {"body": orjson.dumps(asdict(fixture)).decode()},
         )
     done()
-    done = _progress(f"{ORGANIZATIONS * stores:,} stores, their assistants and calls")
     _stores(runtime.engine, stores)
-    done()
     grow(runtime, 0, meetings)
     print(f"loaded in {timedelta(seconds=round(time.perf_counter() - started))}")
     return stored_fixture(runtime.engine)
