@@ -73,7 +73,6 @@ class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
         # Operations whose decorators are built once (mira.operations); before any add_api.
         self._middleware_app.api_cls = OnceApi
         self.runtime = runtime
-        self.writers = writers
 
 
 def _writers(runtime: Runtime) -> Executor | None:
@@ -125,10 +124,7 @@ def create_app(settings: Settings | None = None) -> MiraApp:
             apis=apis,
         )
     app.add_middleware(
-        RequestScopeMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        runtime=runtime,
-        writers=app.writers,
+        RequestScopeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, runtime=runtime
     )
     app.add_middleware(
         EdgeMiddleware,

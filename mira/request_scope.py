@@ -4,8 +4,8 @@ function that reads the caller's key to the handler, committed when the handler 
 `RequestScopeMiddleware` opens the scope for every HTTP request and ends whatever the handler did
 not (a request refused by validation rolls back). `in_request_scope` makes the scope current
 where the handler runs (the event loop; on SQLite a thread for writes) and commits before the
-response is serialised. The security function uses the session where the handler will: it is
-never used by two threads at once.
+response is serialised. The session may pass from the loop to that thread, never used by two at
+once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import Executor
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -31,22 +31,13 @@ Answer = TypeVar("Answer")
 
 
 class RequestScope:
-    __slots__ = ("runtime", "read_only", "writers", "_session")
+    __slots__ = ("runtime", "read_only", "_session")
 
-    def __init__(self, runtime: Runtime, read_only: bool, writers: Executor | None) -> None:
+    def __init__(self, runtime: Runtime, read_only: bool) -> None:
         self.runtime = runtime
         # GET requests write nothing: their session reads without a transaction.
         self.read_only = read_only
-        self.writers = writers
         self._session: Session | None = None
-
-    def where_it_runs(self, work: Callable[[], Answer]) -> Answer | Coroutine[Any, Any, Answer]:
-        """`work` with the session where this request's handler will use it (in_request_scope):
-        done on the event loop, or a coroutine doing it in `writers` (Connexion awaits a
-        security function's coroutine)."""
-        if self.read_only or self.writers is None:
-            return work()
-        return in_writers(self.writers, work)
 
     @property
     def session(self) -> Session:
@@ -73,18 +64,15 @@ def scope_of(asgi_scope: Scope) -> RequestScope:
 
 
 class RequestScopeMiddleware:
-    def __init__(self, app: ASGIApp, runtime: Runtime, writers: Executor | None) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
-        self.writers = writers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_scope = scope[SCOPE_KEY] = RequestScope(
-            self.runtime, scope["method"] == "GET", self.writers
-        )
+        request_scope = scope[SCOPE_KEY] = RequestScope(self.runtime, scope["method"] == "GET")
         try:
             await self.app(scope, receive, send)
         finally:
