@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 
 from connexion import request
 from connexion.context import scope as connexion_scope
@@ -27,7 +27,6 @@ from mira.runtime import Runtime
 from mira.settings import Settings
 
 SCOPE_KEY = "mira.request"
-Answer = TypeVar("Answer")
 
 
 class RequestScope:
@@ -101,18 +100,6 @@ def request_header(name: str) -> str | None:
     return value
 
 
-async def in_writers(writers: Executor, work: Callable[[], Answer]) -> Answer:
-    """`work` in a thread of `writers`, in the caller's context."""
-    done = asyncio.get_running_loop().run_in_executor(writers, contextvars.copy_context().run, work)
-    try:
-        return await asyncio.shield(done)
-    except asyncio.CancelledError:
-        # The client went away: the work ends in its thread before the request's scope is
-        # closed on the loop, never both at once.
-        await asyncio.wait([done])
-        raise
-
-
 def _succeeded(answer: Any) -> bool:
     return not isinstance(answer, tuple) or answer[1] < 400
 
@@ -152,6 +139,14 @@ def in_request_scope(
 
     @functools.wraps(handler)
     async def run_in_thread(*args: Any, **kwargs: Any) -> Any:
-        return await in_writers(pool, functools.partial(run, *args, **kwargs))
+        call = functools.partial(contextvars.copy_context().run, run, *args, **kwargs)
+        done = asyncio.get_running_loop().run_in_executor(pool, call)
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            # The client went away: the unit of work ends in its thread before the request's
+            # scope is closed on the loop, never both at once.
+            await asyncio.wait([done])
+            raise
 
     return run_in_thread
