@@ -111,7 +111,7 @@ def test_stateful_links_chain_onboarding_assistant_call_abort(  # type: ignore[n
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
             case.validate_response(response, checks=ALL_CHECKS)
 
-    Workflow.run(settings=hypothesis.settings(SETTINGS, max_examples=25, stateful_step_count=6))
+    Workflow.run(settings=hypothesis.settings(SETTINGS, max_examples=60, stateful_step_count=6))
     # Each link did chain: onboarding → assistant (in the new workspace), assistant → call, and
     # call → abort (a generated call id would be unknown: an aborted call was reached by its link).
     onboarded = voice_hooks.WORKSPACES - {voice_hooks.SEEDED["workspace"]}
