@@ -23,10 +23,11 @@ from sqlalchemy import Connection, text
 from mira.coaching.insights import insight_to_wire
 from mira.coaching.meetings import meeting_to_wire
 from mira.coaching.reports import report_summary_to_wire
+from mira.coaching.team import range_cut
 from mira.db import make_engine
 from mira.keys import hash_key
 from mira.settings import Settings
-from mira.tallies import Window, day_start, locate, spans
+from mira.tallies import Window, locate, spans
 from mira.voice.call_checks import validation_errors
 from mira.voice.calls import request_hash
 from models.base import object_id, utcnow
@@ -115,10 +116,16 @@ class Listing:
             if after is not None:
                 where.append(f"{self.time} >= :after")
                 params["after"] = after
-            sql = (
-                f"SELECT {self.columns} FROM {self.table} WHERE {' AND '.join(self.where + where)}"
-                f" ORDER BY {self.time} DESC, id DESC LIMIT :limit OFFSET :offset"
-            )
+            conditions = " AND ".join(self.where + where)
+            order = f"ORDER BY {self.time} DESC, id DESC"
+            sql = f"SELECT {self.columns} FROM {self.table} WHERE {conditions} {order} LIMIT :limit"
+            if skip:
+                sql = (
+                    f"SELECT {self.columns} FROM {self.table} JOIN (SELECT {self.time}"
+                    f" AS page_time, id AS page_id FROM {self.table} WHERE {conditions} {order}"
+                    " LIMIT :limit OFFSET :offset) AS page ON id = page_id"
+                    " ORDER BY page_time DESC, page_id DESC"
+                )
             params |= {"limit": limit, "offset": skip}
             items = [
                 to_wire_row(row) for row in self.connection.execute(text(sql), self.params | params)
@@ -269,7 +276,7 @@ def create_floor() -> Flask:
                     listing.cells.append(f"{name} = :all_{name}")
                     listing.params[f"all_{name}"] = ALL
             if searched:
-                # The values the search matches, from the cells; the rows are read by them.
+                # The values the search matches, from the cells; rows and cells are read by them.
                 values = connection.execute(
                     text(
                         "SELECT DISTINCT industry, prospect_title FROM insight_tallies"
@@ -277,9 +284,16 @@ def create_floor() -> Flask:
                     ),
                     listing.params,
                 ).all()
-                for name in searched:
-                    listing.where.append(f"{name} = ANY(:{name}_values)")
-                    listing.params[f"{name}_values"] = sorted({getattr(v, name) for v in values})
+                listing.cells = ["organization_id = :org"]
+                for name in ("industry", "prospect_title"):
+                    if name in searched:
+                        listing.where.append(f"{name} = ANY(:{name}_values)")
+                        listing.cells.append(f"{name} = ANY(:{name}_values)")
+                        listing.params[f"{name}_values"] = sorted(
+                            {getattr(v, name) for v in values}
+                        )
+                    else:
+                        listing.cells.append(f"{name} = :all_{name}")
             window = Window.inclusive(_moment("date_from"), _moment("date_to"))
             return _json(
                 listing.page(
@@ -301,14 +315,10 @@ def create_floor() -> Flask:
             if days is None:
                 months = days_part = rows_part = ""
             else:
-                since = utcnow() - timedelta(days=days)
-                day = day_start(since)
-                day = day if day == since else day + timedelta(days=1)
-                month = Window(since, None).whole_months().start
-                params |= {"since": since, "day_start": day, "month_start": month}
+                params |= range_cut(utcnow() - timedelta(days=days))
                 months = " AND month >= :month_start"
-                days_part = " AND day >= :day_start AND day < :month_start"
-                rows_part = " AND {0} >= :since AND {0} < :day_start"
+                days_part = " AND day >= :days_from AND day < :days_to"
+                rows_part = " AND {0} >= :rows_from AND {0} < :rows_to"
 
             def summed(keys: str, month: str, day: str, rows: str | None) -> str:
                 parts = [month + months]
@@ -330,10 +340,10 @@ def create_floor() -> Flask:
                 "",
                 "SELECT meetings AS n, 0.0 AS total FROM meeting_tallies WHERE organization_id"
                 " = :org AND user_id = '00000000-0000-0000-0000-000000000000' AND status = ''",
-                "SELECT meetings AS n, 0.0 AS total FROM meeting_day_tallies"
+                "SELECT meetings * :sign AS n, 0.0 AS total FROM meeting_day_tallies"
                 " WHERE organization_id = :org",
-                "SELECT count(*) AS n, 0.0 AS total FROM meetings WHERE organization_id = :org"
-                + rows_part.format("started_at"),
+                "SELECT count(*) * :sign AS n, 0.0 AS total FROM meetings"
+                " WHERE organization_id = :org" + rows_part.format("started_at"),
             )
             total_meetings = connection.execute(text(meetings), params).one()[0] or 0
             reports = summed(
@@ -341,10 +351,12 @@ def create_floor() -> Flask:
                 "SELECT user_id, reports AS n, score_sum AS total FROM report_tallies"
                 " WHERE organization_id = :org AND point = -1 AND is_call IS true"
                 " AND user_id != '00000000-0000-0000-0000-000000000000'",
-                "SELECT user_id, reports AS n, score_sum AS total FROM report_day_tallies"
+                "SELECT user_id, reports * :sign AS n, score_sum * :sign AS total"
+                " FROM report_day_tallies"
                 " WHERE organization_id = :org"
                 " AND user_id != '00000000-0000-0000-0000-000000000000'",
-                "SELECT user_id, count(*) AS n, sum(overall_score) AS total FROM reports"
+                "SELECT user_id, count(*) * :sign AS n, sum(overall_score) * :sign AS total"
+                " FROM reports"
                 f" WHERE {calls}{rows_part.format('reports.created_at')} GROUP BY user_id",
             )
             by_rep = {
@@ -355,9 +367,11 @@ def create_floor() -> Flask:
                 "name",
                 "SELECT name, scores AS n, score_sum AS total FROM criterion_tallies"
                 " WHERE organization_id = :org",
-                "SELECT name, scores AS n, score_sum AS total FROM criterion_day_tallies"
+                "SELECT name, scores * :sign AS n, score_sum * :sign AS total"
+                " FROM criterion_day_tallies"
                 " WHERE organization_id = :org",
-                "SELECT criterion_scores.name, count(*) AS n, sum(criterion_scores.score) AS total"
+                "SELECT criterion_scores.name, count(*) * :sign AS n,"
+                " sum(criterion_scores.score) * :sign AS total"
                 " FROM criterion_scores JOIN reports ON reports.id = criterion_scores.report_id"
                 f" WHERE {calls}{rows_part.format('reports.created_at')}"
                 " GROUP BY criterion_scores.name",

@@ -164,19 +164,19 @@ class ListQueries:
     window. `rows` and `cells` are conditions with bound parameters, whose values a request
     gives; the window's are `start`, `end` (of the page), `month_start`, `month_end` (of the
     whole months) and `count_start`, `count_end` (of a cut month), besides `before`, `after`,
-    `limit` and `offset`."""
+    `limit` and `offset`. Rows are ordered by `time`, then `key`, newest first."""
 
     def __init__(
         self,
         columns: Sequence[Any],
         time: Any,
-        order_by: Sequence[Any],
+        key: Any,
         rows: Sequence[ColumnElement[bool]],
         month: Any,
         count: Any,
         cells: Sequence[ColumnElement[bool]],
     ) -> None:
-        self.columns, self.time, self.order_by = tuple(columns), time, tuple(order_by)
+        self.columns, self.time, self.key = tuple(columns), time, key
         self.rows, self.month, self.count, self.cells = tuple(rows), month, count, tuple(cells)
         self._built: dict[tuple[Any, ...], AnySelect] = {}
 
@@ -186,22 +186,41 @@ class ListQueries:
             statement = self._built[key] = build()
         return statement
 
-    def page(self, start: bool, end: bool, before: bool, after: bool) -> AnySelect:
+    def page(self, start: bool, end: bool, before: bool, after: bool, seek: bool) -> AnySelect:
+        """`limit` rows from `offset` on (`seek`) or from the first. Seeking reads the page's
+        keys first, by time and key alone, which an index holds: the rows skipped within a
+        month are never read from the table, and only the page's own rows are."""
+
         def build() -> AnySelect:
             conditions = [*self.rows, *within(self.time, "", start, end)]
             if before:
                 conditions.append(self.time < bindparam("before"))
             if after:
                 conditions.append(self.time >= bindparam("after"))
-            return (
-                select(*self.columns)
+            order = (self.time.desc(), self.key.desc())
+            if not seek:
+                return (
+                    select(*self.columns)
+                    .where(*conditions)
+                    .order_by(*order)
+                    .limit(bindparam("limit"))
+                )
+            keys = (
+                select(self.time, self.key)
                 .where(*conditions)
-                .order_by(*self.order_by)
+                .order_by(*order)
                 .limit(bindparam("limit"))
                 .offset(bindparam("offset"))
+                .subquery("page")
+            )
+            time, key = keys.c
+            return (
+                select(*self.columns)
+                .join_from(self.key.table, keys, self.key == key)
+                .order_by(time.desc(), key.desc())
             )
 
-        return self._once(("page", start, end, before, after), build)
+        return self._once(("page", start, end, before, after, seek), build)
 
     def month_counts(self, start: bool, end: bool) -> AnySelect:
         def build() -> AnySelect:
@@ -254,7 +273,7 @@ def tallied_page(
     if offset < total:
         before, skip, after = locate(found, offset, limit)
         statement = queries.page(
-            window.start is not None, window.end is not None, bool(before), bool(after)
+            window.start is not None, window.end is not None, bool(before), bool(after), skip > 0
         )
         values = params | window.params("")
         values |= {"before": before, "after": after, "limit": limit, "offset": skip}

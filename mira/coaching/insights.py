@@ -76,22 +76,34 @@ def _searched_values(industry: bool, prospect_title: bool) -> AnySelect:
 
 @functools.cache
 def _listing(industry: bool, prospect_title: bool) -> ListQueries:
-    """A search reads its rows by the values it matches, through an index on each column: a
-    partial match on the rows themselves would read every insight of the months in view."""
+    """A search reads its rows and cells by the values it matches, through an index on each
+    column: a partial match on the rows themselves would read every insight of the months in
+    view, and on the cells every value's. Every pair of matched values is a matched cell."""
     cells = InsightTally.__table__.c
     rows = [INSIGHTS.organization_id == bindparam("organization_id")]
     if industry:
         rows.append(INSIGHTS.industry.in_(bindparam("industries", expanding=True)))
     if prospect_title:
         rows.append(INSIGHTS.prospect_title.in_(bindparam("prospect_titles", expanding=True)))
+    matched = [cells.organization_id == bindparam("organization_id")]
+    matched.append(
+        cells.industry.in_(bindparam("industries", expanding=True))
+        if industry
+        else cells.industry == ALL
+    )
+    matched.append(
+        cells.prospect_title.in_(bindparam("prospect_titles", expanding=True))
+        if prospect_title
+        else cells.prospect_title == ALL
+    )
     return ListQueries(
         INSIGHT_COLUMNS,
         INSIGHTS.occurred_at,
-        (INSIGHTS.occurred_at.desc(), INSIGHTS.id.desc()),
+        INSIGHTS.id,
         rows,
         cells.month,
         cells.insights,
-        _cell_conditions(industry, prospect_title),
+        matched,
     )
 
 

@@ -63,7 +63,7 @@ def _listing(status: bool, user: bool) -> ListQueries:
     return ListQueries(
         MEETING_COLUMNS,
         MEETINGS.started_at,
-        (MEETINGS.started_at.desc(), MEETINGS.id.desc()),
+        MEETINGS.id,
         rows,
         cells.month,
         cells.meetings,

@@ -139,7 +139,7 @@ def _listing(user: bool, scored: bool) -> ListQueries:
     return ListQueries(
         REPORT_SUMMARY_COLUMNS,
         REPORTS.created_at,
-        (REPORTS.created_at.desc(), REPORTS.id.desc()),
+        REPORTS.id,
         rows,
         cells.month,
         cells.reports,

@@ -1,8 +1,10 @@
 """Team statistics over a time range, summed from the tallies (models/tallies.py).
 
 The range runs from a moment (a week, a month … ago) to now. Its whole months are read from the
-monthly cells, the whole days before them from the daily cells, and only the rows of the day the
-range starts in one by one: four statements, whose cost does not grow with the rows.
+monthly cells; the month it starts in from the side of that moment with fewer days: the days
+after it added to the months after, or the days before it taken away from its month's cell. Only
+the rows of the day the range starts in are read one by one: four statements, whose cost does
+not grow with the rows, and at most half a month of daily cells.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, func, literal, select, union_all
+from sqlalchemy import BindParameter, Integer, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from mira.tallies import AnySelect, Window, day_start
+from mira.tallies import AnySelect, day_start, month_start, next_month
 from models import (
     CriterionDayTally,
     CriterionScore,
@@ -35,6 +37,9 @@ RANGE_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
 TOP_PERFORMERS = 5
 
 ORG: BindParameter[Any] = bindparam("organization_id")
+# 1 where the cut month's days and rows are added to the months after it, -1 where they are
+# taken away from its own month (`range_cut`).
+SIGN: BindParameter[int] = bindparam("sign", type_=Integer)
 MEETINGS, MONTHLY_MEETINGS, DAILY_MEETINGS = (
     Meeting.__table__.c,
     MeetingTally.__table__.c,
@@ -61,14 +66,41 @@ def range_start(time_range: str, now: datetime) -> datetime | None:
 
 
 def _parts(parts: list[AnySelect], month: Any, day: Any, time: Any) -> list[AnySelect]:
-    """A range's parts: whole months from `month_start`, days from `day_start` to it, rows
-    from `since` to that day."""
+    """A range's parts: whole months from `month_start`, then the days and the rows of the cut
+    day between it and the range's start, added (`sign` 1) or, when the range starts in the
+    month's first half and `month_start` is that month's, taken away (`sign` -1)."""
     months, days, rows = parts
     return [
         months.where(month >= bindparam("month_start")),
-        days.where(day >= bindparam("day_start"), day < bindparam("month_start")),
-        rows.where(time >= bindparam("since"), time < bindparam("day_start")),
+        days.where(day >= bindparam("days_from"), day < bindparam("days_to")),
+        rows.where(time >= bindparam("rows_from"), time < bindparam("rows_to")),
     ]
+
+
+def range_cut(since: datetime) -> dict[str, Any]:
+    """The parameters of a range starting at `since`. The month it starts in is read from the
+    side with fewer days, so that at most half a month of daily cells is read."""
+    floor = day_start(since)
+    ceiling = floor if floor == since else floor + timedelta(days=1)
+    month = month_start(since)
+    after = next_month(month) if month < since else month
+    if since - month < after - since:
+        return {
+            "month_start": month,
+            "sign": -1,
+            "days_from": month,
+            "days_to": floor,
+            "rows_from": floor,
+            "rows_to": since,
+        }
+    return {
+        "month_start": after,
+        "sign": 1,
+        "days_from": ceiling,
+        "days_to": after,
+        "rows_from": since,
+        "rows_to": ceiling,
+    }
 
 
 def _summed(parts: list[AnySelect], *keys: str) -> AnySelect:
@@ -88,10 +120,10 @@ def _statements(bounded: bool) -> tuple[AnySelect, AnySelect, AnySelect]:
             MONTHLY_MEETINGS.user_id == ALL_USERS,
             MONTHLY_MEETINGS.status == ALL,
         ),
-        select(DAILY_MEETINGS.meetings.label("n"), literal(0.0).label("total")).where(
+        select((DAILY_MEETINGS.meetings * SIGN).label("n"), literal(0.0).label("total")).where(
             DAILY_MEETINGS.organization_id == ORG
         ),
-        select(func.count().label("n"), literal(0.0).label("total")).where(
+        select((func.count() * SIGN).label("n"), literal(0.0).label("total")).where(
             MEETINGS.organization_id == ORG
         ),
     ]
@@ -108,13 +140,13 @@ def _statements(bounded: bool) -> tuple[AnySelect, AnySelect, AnySelect]:
         ),
         select(
             DAILY_REPORTS.user_id,
-            DAILY_REPORTS.reports.label("n"),
-            DAILY_REPORTS.score_sum.label("total"),
+            (DAILY_REPORTS.reports * SIGN).label("n"),
+            (DAILY_REPORTS.score_sum * SIGN).label("total"),
         ).where(DAILY_REPORTS.organization_id == ORG, DAILY_REPORTS.user_id != ALL_USERS),
         select(
             REPORTS.user_id,
-            func.count().label("n"),
-            func.sum(REPORTS.overall_score).label("total"),
+            (func.count() * SIGN).label("n"),
+            (func.sum(REPORTS.overall_score) * SIGN).label("total"),
         )
         .where(*calls)
         .group_by(REPORTS.user_id),
@@ -126,9 +158,15 @@ def _statements(bounded: bool) -> tuple[AnySelect, AnySelect, AnySelect]:
             MONTHLY_SCORES.score_sum.label("total"),
         ).where(MONTHLY_SCORES.organization_id == ORG),
         select(
-            DAILY_SCORES.name, DAILY_SCORES.scores.label("n"), DAILY_SCORES.score_sum.label("total")
+            DAILY_SCORES.name,
+            (DAILY_SCORES.scores * SIGN).label("n"),
+            (DAILY_SCORES.score_sum * SIGN).label("total"),
         ).where(DAILY_SCORES.organization_id == ORG),
-        select(SCORES.name, func.count().label("n"), func.sum(SCORES.score).label("total"))
+        select(
+            SCORES.name,
+            (func.count() * SIGN).label("n"),
+            (func.sum(SCORES.score) * SIGN).label("total"),
+        )
         .join(Report.__table__, REPORTS.id == SCORES.report_id)
         .where(*calls)
         .group_by(SCORES.name),
@@ -163,11 +201,7 @@ def get_team_stats(
     since = range_start(time_range, now or utcnow())
     params: dict[str, Any] = {"organization_id": organization_id}
     if since is not None:
-        day = day_start(since)
-        day = day if day == since else day + timedelta(days=1)
-        # Rows from `since` to the next midnight, days to the next month, months from there.
-        month = Window(since, None).whole_months().start
-        params |= {"since": since, "day_start": day, "month_start": month}
+        params |= range_cut(since)
     meetings, reports, scores = _statements(since is not None)
     connection = session.connection()
     team = {uid: name for uid, name in connection.execute(TEAM, params)}

@@ -62,14 +62,24 @@ def test_the_lists_count_every_generated_row(loaded: tuple[Runtime, Fixture]) ->
             assert response.json()["meta"]["total"] == rows[table].get(organization, 0), table
 
 
-def test_the_floor_answers_as_the_server(
+@pytest.fixture
+def both(
     loaded: tuple[Runtime, Fixture], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    runtime, fixture = loaded
+) -> tuple[TestClient, httpx.Client]:
+    """The server and the floor on the loaded dataset."""
+    runtime, _ = loaded
     monkeypatch.setenv("MIRA_DATABASE_URL", runtime.settings.database_url)
     monkeypatch.setenv("MIRA_SECRET_KEY", SECRET_KEY)
     ours = TestClient(create_app(runtime.settings))
     floor = httpx.Client(transport=httpx.WSGITransport(app=create_floor()), base_url="http://floor")
+    return ours, floor
+
+
+def test_the_floor_answers_as_the_server(
+    loaded: tuple[Runtime, Fixture], both: tuple[TestClient, httpx.Client]
+) -> None:
+    runtime, fixture = loaded
+    ours, floor = both
     asked = 0
     for endpoint in endpoints(runtime, fixture):
         assert endpoint.requests, endpoint.name
@@ -82,3 +92,19 @@ def test_the_floor_answers_as_the_server(
             )
             asked += 1
     assert asked > 100
+
+
+def test_the_floor_pages_and_sums_as_the_server(
+    loaded: tuple[Runtime, Fixture], both: tuple[TestClient, httpx.Client]
+) -> None:
+    """Deep pages (the seek of mira.tallies) and every range of team statistics."""
+    _, fixture = loaded
+    ours, floor = both
+    headers = {"Authorization": f"Bearer {fixture.coaching_keys[0]}"}
+    paths = [f"/api/v1/team/stats?time_range={r}" for r in ("week", "month", "quarter", "all")]
+    for listed in ("meetings?status=completed", "reports?min_score=7", "insights?industry=e"):
+        pages = ours.get(f"/api/v1/{listed}&limit=3", headers=headers).json()["meta"]
+        assert pages["total_pages"] >= 3, listed
+        paths += [f"/api/v1/{listed}&limit=3&page={p}" for p in range(1, pages["total_pages"] + 2)]
+    for path in paths:
+        same(ours.get(path, headers=headers), floor.get(path, headers=headers), path)

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from mira.coach.analyser import Analyser
 from mira.coach.pipeline import analyse_meeting
+from mira.coaching.team import get_team_stats, range_start
 from mira.db import session_scope
 from mira.runtime import Runtime
 from models import (
@@ -242,28 +243,31 @@ def _check_lists(client: TestClient, rows: Rows) -> None:
 
 
 def _check_team_stats(client: TestClient, rows: Rows) -> None:
-    for time_range, days in (("week", 7), ("month", 30), ("quarter", 90), ("all", None)):
-        since = None if days is None else datetime.now(UTC) - timedelta(days=days)
+    for time_range in ("week", "month", "quarter", "all"):
         data = _page(client, rows.tenant, "team/stats", {"time_range": time_range})["data"]
-        meetings = [m for m in rows.meetings if since is None or m.started_at >= since]
-        calls = [
-            r
-            for r in rows.reports
-            if r.meeting_id is not None and (since is None or r.created_at >= since)
-        ]
-        assert data["total_meetings"] == len(meetings), time_range
-        assert data["total_reports"] == len(calls), time_range
-        if calls:
-            average = sum(r.overall_score for r in calls) / len(calls)
-            assert data["average_score"] == round(average, 2)
-        per_rep = Counter(r.user_id for r in calls)
-        assert {p["user_id"]: p["report_count"] for p in data["top_performers"]} == {
-            str(user): count for user, count in per_rep.items()
-        }
-        scores = [(name, score) for name, score, at in rows.scores if since is None or at >= since]
-        assert {c["name"]: c["report_count"] for c in data["criteria_averages"]} == dict(
-            Counter(name for name, _ in scores)
-        )
+        _expect_team_stats(data, rows, range_start(time_range, datetime.now(UTC)))
+
+
+def _expect_team_stats(data: dict[str, Any], rows: Rows, since: datetime | None) -> None:
+    meetings = [m for m in rows.meetings if since is None or m.started_at >= since]
+    calls = [
+        r
+        for r in rows.reports
+        if r.meeting_id is not None and (since is None or r.created_at >= since)
+    ]
+    assert data["total_meetings"] == len(meetings), since
+    assert data["total_reports"] == len(calls), since
+    if calls:
+        average = sum(r.overall_score for r in calls) / len(calls)
+        assert data["average_score"] == round(average, 2)
+    per_rep = Counter(r.user_id for r in calls)
+    assert {p["user_id"]: p["report_count"] for p in data["top_performers"]} == {
+        str(user): count for user, count in per_rep.items()
+    }
+    scores = [(name, score) for name, score, at in rows.scores if since is None or at >= since]
+    assert {c["name"]: c["report_count"] for c in data["criteria_averages"]} == dict(
+        Counter(name for name, _ in scores)
+    )
 
 
 def _expected_cells(rows: Rows) -> dict[str, Counter[Any]]:
@@ -345,6 +349,18 @@ def test_lists_and_team_stats_answer_like_the_rows(
     rows.reload()
     _check_lists(client, rows)
     _check_team_stats(client, rows)
+
+
+def test_team_stats_read_a_cut_month_from_either_side(runtime: Runtime, rows: Rows) -> None:
+    """Ranges starting on every day of a month, at midnight and within the day: the first half
+    takes the days before away from the month's cell, the second adds the days after."""
+    month = _month(NOW - timedelta(days=120))
+    with session_scope(runtime.sessions) as session:
+        for day in range(32):
+            for moment in (month + timedelta(days=day), month + timedelta(days=day, hours=13)):
+                now = moment + timedelta(days=30)
+                data = get_team_stats(session, rows.tenant.organization_id, "month", now)
+                _expect_team_stats(data, rows, moment)
 
 
 def test_tallies_follow_analysis_reanalysis_and_corrections(
