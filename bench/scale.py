@@ -3,14 +3,15 @@
     MIRA_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         .venv/bin/python -m bench.scale [--sizes 10000,100000,1000000]
 
-One fresh PostgreSQL database grows from size to size (bench.dataset: 50 organizations, three
-years of calls, so each size is denser than the last). At each size the server, under the
-shipped gunicorn.conf.py, is loaded by `wrk` with few connections, so that latency is service
-time rather than queueing, endpoint by endpoint (the median of `--rounds` rounds); a deep page
-is the middle page of each organization's list. Then every statement each endpoint runs is
-EXPLAINed (ANALYZE) with the parameters it ran with, and its scans are printed: a list must be
-read through indexes, never scanned. Last, each endpoint's p50 and p99 at the largest size
-against the smallest.
+Each size is loaded into a fresh PostgreSQL database of its own (bench.dataset: 50 organizations,
+three years of calls, so each size is denser than the last) and served by its own server under
+the shipped gunicorn.conf.py. `wrk` loads them with few connections, endpoint by endpoint, the
+sizes in turn within each round and in alternating order from round to round, so that this
+machine's drift from minute to minute falls on every size alike; each figure is the median of
+`--rounds` rounds. A deep page is the middle page of each organization's list. Then every
+statement each endpoint runs is EXPLAINed (ANALYZE) with the parameters it ran with, and its
+scans are printed: a list must be read through indexes, never scanned. Last, each endpoint's
+p50 and p99 at the largest size against the smallest, with the rows its pages hold at each.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,10 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from bench.coach import machine, table
-from bench.dataset import Fixture, grow, load, stored_fixture
+from bench.dataset import Fixture, load
 from bench.http import every_filter
 from bench.wrk import Endpoint, Figures, Request, cannot_run, median, run_wrk, serving
-from mira.app import create_app
+from mira.app import MiraApp, create_app
 from mira.db import throwaway_database
 from mira.migrations import upgrade_database
 from mira.runtime import Runtime
@@ -132,29 +133,60 @@ def explain(runtime: Runtime, client: TestClient, endpoint: Endpoint) -> tuple[l
     return lines, indexed
 
 
-def measure(
-    url: str, size: int, rounds: int, seconds: float, connections: int, work: Path
-) -> dict[str, Figures]:
+@dataclass
+class Size:
+    """One size's database, server and endpoints, and what was measured of it."""
+
+    meetings: int
+    url: str
+    endpoints: list[Endpoint]
+    items: dict[str, float]
+    runs: dict[str, list[Figures]]
+
+
+def prepare(server_url: str, meetings: int, stack: ExitStack) -> Size:
+    url = stack.enter_context(throwaway_database(server_url, f"mira_bench_scale_{meetings}"))
+    settings = Settings(database_url=url, secret_key=Settings.from_env().secret_key)
+    upgrade_database(settings)
+    runtime = Runtime.start(settings)
+    fixture = load(runtime, meetings)
+    runtime.engine.dispose()
+    app = _app(url)
+    with TestClient(app) as client:
+        chosen = endpoints(client, fixture)
+        items = {endpoint.name: _items(client, endpoint) for endpoint in chosen}
+    app.runtime.engine.dispose()
+    return Size(meetings, url, chosen, items, {endpoint.name: [] for endpoint in chosen})
+
+
+def _app(url: str) -> MiraApp:
     settings = Settings(
         database_url=url, rate_limit="off", secret_key=Settings.from_env().secret_key
     )
-    app = create_app(settings)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    runtime = app.runtime
-    fixture = stored_fixture(runtime.engine)
-    figures = {}
+    return create_app(settings)
+
+
+def _items(client: TestClient, endpoint: Endpoint) -> float:
+    """The rows its pages hold, on average: a page of fewer rows costs less to answer."""
+    found = []
+    for request in endpoint.requests:
+        data = client.get(request.path, headers=request.headers).json()["data"]
+        found.append(len(data) if isinstance(data, list) else 1)
+    return sum(found) / len(found)
+
+
+def report(size: Size, connections: int) -> None:
+    app = _app(size.url)
     with TestClient(app) as client:
-        chosen = endpoints(client, fixture)
-        log, ready = work / f"ours-{size}.log", chosen[0].requests[0]
-        with serving(f"ours-{size}", url, [], log, ready, workers=2) as server:
-            for endpoint in chosen:
-                figures[endpoint.name] = median(
-                    [run_wrk(server, endpoint, seconds, connections, work) for _ in range(rounds)]
-                )
-        plans = {endpoint.name: explain(runtime, client, endpoint) for endpoint in chosen}
-    click.echo(f"\n{size:,} meetings: p50 and p99 with {connections} connections, then EXPLAIN")
-    for endpoint in chosen:
-        f = figures[endpoint.name]
+        plans = {
+            endpoint.name: explain(app.runtime, client, endpoint) for endpoint in size.endpoints
+        }
+    app.runtime.engine.dispose()
+    click.echo(
+        f"\n{size.meetings:,} meetings: p50 and p99 with {connections} connections, then EXPLAIN"
+    )
+    for endpoint in size.endpoints:
+        f = median(size.runs[endpoint.name])
         lines, indexed = plans[endpoint.name]
         verdict = "growing tables through indexes" if indexed else "SEQUENTIAL SCAN"
         click.echo(
@@ -163,8 +195,6 @@ def measure(
         )
         for line in lines:
             click.echo(f"      {line}")
-    runtime.engine.dispose()
-    return figures
 
 
 def _growth(label: str, small: float, large: float) -> str:
@@ -173,8 +203,8 @@ def _growth(label: str, small: float, large: float) -> str:
 
 @click.command()
 @click.option("--sizes", default="10000,100000,1000000", show_default=True)
-@click.option("--rounds", default=3, show_default=True)
-@click.option("--seconds", default=4.0, show_default=True)
+@click.option("--rounds", default=5, show_default=True)
+@click.option("--seconds", default=3.0, show_default=True)
 @click.option("--connections", default=4, show_default=True)
 def main(sizes: str, rounds: int, seconds: float, connections: int) -> None:
     """Print p50/p99 of the lists and team statistics at each size, with their plans."""
@@ -184,28 +214,44 @@ def main(sizes: str, rounds: int, seconds: float, connections: int) -> None:
     if reason:
         table("lists and team statistics by size", [("skipped", "", reason)])
         return
-    steps = [int(size) for size in sizes.split(",")]
-    results: dict[int, dict[str, Figures]] = {}
-    with (
-        throwaway_database(server_url, "mira_bench_scale") as url,
-        tempfile.TemporaryDirectory(prefix="mira-bench-scale-") as workdir,
-    ):
-        settings = Settings(database_url=url, secret_key=Settings.from_env().secret_key)
-        upgrade_database(settings)
-        runtime = Runtime.start(settings)
-        load(runtime, steps[0])
-        for index, size in enumerate(steps):
-            if index:
-                grow(runtime, steps[index - 1], size)
-            results[size] = measure(url, size, rounds, seconds, connections, Path(workdir))
-        runtime.engine.dispose()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mira-bench-scale-")))
+        steps = [prepare(server_url, int(meetings), stack) for meetings in sizes.split(",")]
+        servers = [
+            stack.enter_context(
+                serving(
+                    f"ours-{size.meetings}",
+                    size.url,
+                    [],
+                    work / f"ours-{size.meetings}.log",
+                    size.endpoints[0].requests[0],
+                    workers=2,
+                )
+            )
+            for size in steps
+        ]
+        for turn in range(rounds):
+            order = list(zip(steps, servers, strict=True))
+            for index in range(len(steps[0].endpoints)):
+                for size, server in order if turn % 2 == 0 else order[::-1]:
+                    endpoint = size.endpoints[index]
+                    size.runs[endpoint.name].append(
+                        run_wrk(server, endpoint, seconds, connections, work)
+                    )
+        for size in steps:
+            report(size, connections)
     first, last = steps[0], steps[-1]
-    click.echo(f"\ngrowth from {first:,} to {last:,} meetings (p99 ÷ p99, p50 ÷ p50)")
-    for name, small in results[first].items():
-        large = results[last][name]
+    click.echo(
+        f"\ngrowth from {first.meetings:,} to {last.meetings:,} meetings"
+        " (p99 ÷ p99, p50 ÷ p50; rows per page)"
+    )
+    for endpoint in first.endpoints:
+        small, large = median(first.runs[endpoint.name]), median(last.runs[endpoint.name])
         click.echo(
-            f"  {name:<36} {_growth('p99', small.p99_ms, large.p99_ms)}"
+            f"  {endpoint.name:<36} {_growth('p99', small.p99_ms, large.p99_ms)}"
             f"   {_growth('p50', small.p50_ms, large.p50_ms)}"
+            f"   rows {first.items[endpoint.name]:4.1f} → {last.items[endpoint.name]:4.1f}"
         )
 
 
