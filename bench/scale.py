@@ -7,8 +7,9 @@ Each size is loaded into a fresh PostgreSQL database of its own (bench.dataset: 
 three years of calls, so each size is denser than the last) and served by its own server under
 the shipped gunicorn.conf.py. `wrk` loads them with few connections, endpoint by endpoint, the
 sizes in turn within each round and in alternating order from round to round, so that this
-machine's drift from minute to minute falls on every size alike; each figure is the median of
-`--rounds` rounds. A deep page is the middle page of each organization's list. Then every
+machine's drift from minute to minute falls on every size alike; each figure (requests/s, p50,
+p99) is its own median over `--rounds` rounds. A deep page is the middle page of each
+organization's list, at least its second. Then every
 statement each endpoint runs is EXPLAINed (ANALYZE) with the parameters it ran with, and its
 scans are printed: a list must be read through indexes, never scanned. Last, each endpoint's
 p50 and p99 at the largest size against each smaller one, with the rows its pages hold at each.
@@ -32,7 +33,7 @@ from starlette.testclient import TestClient
 from bench.coach import machine, table
 from bench.dataset import Fixture, load
 from bench.http import every_filter
-from bench.wrk import Endpoint, Figures, Request, cannot_run, median, run_wrk, serving
+from bench.wrk import Endpoint, Figures, Request, cannot_run, medians, run_wrk, serving
 from mira.app import MiraApp, create_app
 from mira.db import throwaway_database
 from mira.migrations import upgrade_database
@@ -191,7 +192,7 @@ def report(size: Size, connections: int) -> None:
         f"\n{size.meetings:,} meetings: p50 and p99 with {connections} connections, then EXPLAIN"
     )
     for endpoint in size.endpoints:
-        f = median(size.runs[endpoint.name])
+        f = medians(size.runs[endpoint.name])
         lines, indexed = plans[endpoint.name]
         verdict = "growing tables through indexes" if indexed else "SEQUENTIAL SCAN"
         click.echo(
@@ -209,7 +210,7 @@ def _growth(label: str, small: float, large: float) -> str:
 @click.command()
 @click.option("--sizes", default="10000,100000,1000000", show_default=True)
 @click.option("--rounds", default=5, show_default=True)
-@click.option("--seconds", default=3.0, show_default=True)
+@click.option("--seconds", default=5.0, show_default=True)
 @click.option("--connections", default=4, show_default=True)
 def main(sizes: str, rounds: int, seconds: float, connections: int) -> None:
     """Print p50/p99 of the lists and team statistics at each size, with their plans."""
@@ -253,7 +254,7 @@ def main(sizes: str, rounds: int, seconds: float, connections: int) -> None:
             " (p99 ÷ p99, p50 ÷ p50; rows per page)"
         )
         for endpoint in first.endpoints:
-            small, large = median(first.runs[endpoint.name]), median(last.runs[endpoint.name])
+            small, large = medians(first.runs[endpoint.name]), medians(last.runs[endpoint.name])
             click.echo(
                 f"  {endpoint.name:<40} {_growth('p99', small.p99_ms, large.p99_ms)}"
                 f"   {_growth('p50', small.p50_ms, large.p50_ms)}"
