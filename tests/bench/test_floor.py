@@ -28,7 +28,7 @@ SECRET_KEY = "mira-tests-secret-key"
 
 @pytest.fixture(scope="module")
 def loaded() -> Iterator[tuple[Runtime, Fixture]]:
-    """A small dataset, loaded then grown, as bench.scale does."""
+    """A small dataset, loaded then grown: its tallies rebuilt over rows already counted."""
     assert POSTGRES_URL
     with throwaway_database(POSTGRES_URL, "mira_test_bench") as url:
         settings = Settings(
