@@ -9,10 +9,10 @@ the shipped gunicorn.conf.py. `wrk` loads them with few connections, endpoint by
 sizes in turn within each round and in alternating order from round to round, so that this
 machine's drift from minute to minute falls on every size alike; each figure (requests/s, p50,
 p99) is its own median over `--rounds` rounds. A deep page is the middle page of each
-organization's list, at least its second. Then every
-statement each endpoint runs is EXPLAINed (ANALYZE) with the parameters it ran with, and its
-scans are printed: a list must be read through indexes, never scanned. Last, each endpoint's
-p50 and p99 at the largest size against each smaller one, with the rows its pages hold at each.
+organization's list, at least its second. Then every statement each endpoint runs is EXPLAINed
+(ANALYZE) with the parameters it ran with, and its scans are printed: a list must be read
+through indexes, never scanned. Last, each endpoint's p50 and p99 at the largest size against
+each smaller one, with the rows its pages hold at each.
 """
 
 from __future__ import annotations

@@ -86,16 +86,11 @@ def _listing(industry: bool, prospect_title: bool) -> ListQueries:
     if prospect_title:
         rows.append(INSIGHTS.prospect_title.in_(bindparam("prospect_titles", expanding=True)))
     matched = [cells.organization_id == bindparam("organization_id")]
-    matched.append(
-        cells.industry.in_(bindparam("industries", expanding=True))
-        if industry
-        else cells.industry == ALL
-    )
-    matched.append(
-        cells.prospect_title.in_(bindparam("prospect_titles", expanding=True))
-        if prospect_title
-        else cells.prospect_title == ALL
-    )
+    for given, cell, values in (
+        (industry, cells.industry, "industries"),
+        (prospect_title, cells.prospect_title, "prospect_titles"),
+    ):
+        matched.append(cell.in_(bindparam(values, expanding=True)) if given else cell == ALL)
     return ListQueries(
         INSIGHT_COLUMNS,
         INSIGHTS.occurred_at,
