@@ -5,8 +5,9 @@ import os
 wsgi_app = "mira.app:create_app()"
 bind = os.environ.get("MIRA_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Connexion 3 is ASGI; uvicorn_worker is the maintained home of UvicornWorker.
-worker_class = "uvicorn_worker.UvicornWorker"
+# Connexion 3 is ASGI; uvicorn_worker's UvicornWorker, with the request head bounded in size
+# and time (mira.http_protocol).
+worker_class = "mira.http_protocol.MiraUvicornWorker"
 accesslog = os.environ.get("MIRA_ACCESS_LOG", "-") or None
 errorlog = "-"
 timeout = int(os.environ.get("MIRA_TIMEOUT", "30"))

@@ -15,8 +15,9 @@ from mira.request_scope import request_header, scope_of
 from mira.voice.keys import PUBLIC_KEY, VoiceCaller, authenticate_pair
 
 
-def bearer_info(token: str, request: ConnexionRequest) -> dict[str, Any] | None:
-    caller = authenticate(scope_of(request.scope).session, token)
+async def bearer_info(token: str, request: ConnexionRequest) -> dict[str, Any] | None:
+    request_scope = scope_of(request.scope)
+    caller = await request_scope.run(lambda: authenticate(request_scope.session, token))
     if caller is None:
         return None
     return {"sub": str(caller.key_id), "caller": caller}
@@ -27,9 +28,12 @@ def public_key_info(key: str, request: ConnexionRequest) -> dict[str, Any] | Non
     return {"sub": key} if PUBLIC_KEY.match(key) else None
 
 
-def private_key_info(key: str, request: ConnexionRequest) -> dict[str, Any] | None:
+async def private_key_info(key: str, request: ConnexionRequest) -> dict[str, Any] | None:
     public_key = request.headers.get("x-public-key", "")
-    caller = authenticate_pair(scope_of(request.scope).session, public_key, key)
+    request_scope = scope_of(request.scope)
+    caller = await request_scope.run(
+        lambda: authenticate_pair(request_scope.session, public_key, key)
+    )
     if caller is None:
         return None
     return {"sub": str(caller.key_pair_id), "caller": caller}

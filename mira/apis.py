@@ -89,10 +89,11 @@ def api_for(apis: Sequence[Api], path: str) -> Api:
 
 def _bearer_identities(scope: Scope) -> list[str]:
     identities = [_client_ip(scope)]
-    # The token as security reads it: "bearer" or extra spaces make no second key.
-    scheme, _, token = _headers(scope).get(b"authorization", "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        identities.append(f"key:{hash_key(token.strip())}")
+    # The token exactly as Connexion's security reads it (any whitespace after the scheme,
+    # trailing whitespace kept), so that no spelling is a key to one and not the other.
+    parts = _headers(scope).get(b"authorization", "").split(maxsplit=1)
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        identities.append(f"key:{hash_key(parts[1])}")
     return identities
 
 

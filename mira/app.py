@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from connexion.resolver import Resolution, Resolver
 from connexion.utils import get_function_from_name
 from starlette.exceptions import HTTPException
 
-from mira.apis import coaching_api, voice_api
+from mira.apis import Api, coaching_api, voice_api
 from mira.edge import EdgeMiddleware
 from mira.error_responses import error_handler
 from mira.errors import ApiError
@@ -44,30 +43,22 @@ class OrjsonJsonifier(Jsonifier):  # type: ignore[misc]
 
 
 class UnitOfWorkResolver(Resolver):  # type: ignore[misc]
-    """Each operationId's function, run in its request's unit of work (mira.request_scope);
-    those that write, in `writers` if there are any."""
-
-    def __init__(self, writers: Executor | None) -> None:
-        super().__init__()
-        self.writers = writers
+    """Each operationId's function, run in its request's unit of work (mira.request_scope)."""
 
     def resolve(self, operation: Any) -> Resolution:
         function = get_function_from_name(operation.operation_id)
-        reads_only = operation.method == "get"
-        return Resolution(
-            in_request_scope(function, reads_only, self.writers), operation.operation_id
-        )
+        return Resolution(in_request_scope(function), operation.operation_id)
 
 
 class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
     """The Connexion app, with the runtime it serves from (tests and benchmarks reach in)."""
 
-    def __init__(self, runtime: Runtime, writers: Executor | None) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         super().__init__(
             __name__,
             specification_dir=SPEC_DIR,
             jsonifier=OrjsonJsonifier(),
-            resolver=UnitOfWorkResolver(writers),
+            resolver=UnitOfWorkResolver(),
             security_map=SECURITY_MAP,
         )
         # Operations whose decorators are built once (mira.operations); before any add_api.
@@ -75,14 +66,10 @@ class MiraApp(connexion.AsyncApp):  # type: ignore[misc]
         self.runtime = runtime
 
 
-def _writers(runtime: Runtime) -> Executor | None:
-    """Threads for writes where one may wait long for a lock: SQLite has one writer, which a
-    worker may hold up to the busy timeout. PostgreSQL locks rows, held by transactions as short
-    as the request's own (the dialer's slots and claims): its writes run on the event loop."""
-    if runtime.engine.dialect.name == "postgresql":
-        return None
-    # As many as Starlette's pool would have had.
-    return ThreadPoolExecutor(40, thread_name_prefix="writes")
+def edge_apis() -> list[Api]:
+    """Both APIs as the edge tells them apart, most specific prefix first: the voice API owns
+    every path the coaching API does not."""
+    return [coaching_api(SPEC_DIR, COACHING_BASE), voice_api(SPEC_DIR)]
 
 
 def create_app(settings: Settings | None = None) -> MiraApp:
@@ -91,7 +78,7 @@ def create_app(settings: Settings | None = None) -> MiraApp:
     # Client errors are answered, not logged one by one; unexpected ones are logged by mira.
     logging.getLogger("connexion").setLevel(logging.ERROR)
     runtime = Runtime.start(settings)
-    app = MiraApp(runtime, _writers(runtime))
+    app = MiraApp(runtime)
     app.add_api(
         "coaching.openapi.json",
         base_path=COACHING_BASE,
@@ -110,12 +97,16 @@ def create_app(settings: Settings | None = None) -> MiraApp:
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
-    # Most specific prefix first: the voice API owns every path the coaching API does not.
-    apis = [coaching_api(SPEC_DIR, COACHING_BASE), voice_api(SPEC_DIR)]
+    apis = edge_apis()
     respond = error_handler(apis)
     for failure in (Exception, HTTPException, ProblemException, ApiError):
         app.add_error_handler(failure, respond)
-    limiter = make_rate_limiter(settings.rate_limit, settings.rate_limit_storage, runtime.engine)
+    limiter = make_rate_limiter(
+        settings.rate_limit,
+        settings.rate_limit_storage,
+        settings.rate_limit_failure,
+        runtime.engine,
+    )
     if limiter is not None:
         app.add_middleware(
             RateLimitMiddleware,
@@ -131,5 +122,6 @@ def create_app(settings: Settings | None = None) -> MiraApp:
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         apis=apis,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
     )
     return app

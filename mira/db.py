@@ -12,6 +12,7 @@ import orjson
 import psycopg
 from sqlalchemy import Engine, Select, create_engine, event, make_url, text
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mira.settings import Settings
@@ -47,11 +48,13 @@ def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     timeout) has something to read on its socket: its end of file, or the server's last error.
     Seeing that costs no round trip, where a ping would cost one on every request; the pool
     then opens another connection."""
+    # The driver's own connection, behind SQLAlchemy's adapter where the driver is async.
+    connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
     try:
-        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+        readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
     except (OSError, ValueError, psycopg.OperationalError) as closed:
         raise DisconnectionError from closed
-    if readable or dbapi_connection.closed:
+    if readable or connection.closed:
         raise DisconnectionError
 
 
@@ -77,6 +80,36 @@ def make_engine(settings: Settings) -> Engine:
     )
     event.listen(engine, "connect", _tune_postgresql)
     event.listen(engine, "checkout", _drop_if_closed)
+    return engine
+
+
+def make_request_engine(settings: Settings) -> AsyncEngine:
+    """The engine requests use: the same database through an asyncio driver (psycopg's async
+    connection, aiosqlite), so that a request waiting on a pool checkout, a statement or a
+    commit leaves the event loop to every other request of its worker. Domain code stays
+    synchronous: it runs in a greenlet (mira.request_scope) whose waits are the loop's.
+
+    A checkout that waits `db_pool_timeout` seconds fails (answered 503 with Retry-After)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(
+            url.set(drivername="sqlite+aiosqlite"),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout,
+            **JSON_CODEC,
+        )
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    engine = create_async_engine(
+        url.set(drivername="postgresql+psycopg"),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        **JSON_CODEC,
+    )
+    event.listen(engine.sync_engine, "connect", _tune_postgresql)
+    event.listen(engine.sync_engine, "checkout", _drop_if_closed)
     return engine
 
 

@@ -5,17 +5,27 @@ for a trailing slash, a 500 for HEAD under response validation, the last of repe
 parameters silently winning, a chunked body read as none, unbounded bodies — none of which the
 contract documents. Here they become envelope errors, and the spec is served as written (with
 its `$ref`s, which generated clients name their types after), not Connexion's resolved copy.
+
+The body is read whole here, within `body_timeout_seconds` (408 after), before security and the
+handler run: nothing downstream — a database connection above all — waits on a slow client.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mira.apis import Api, api_for
+
+# Headers that say who a request is for, or which request it is: given twice, one reader could
+# take the first and another the last (authentication and the rate limit did).
+SINGLE_HEADERS = frozenset(
+    {b"authorization", b"x-public-key", b"x-private-key", b"workspace", b"idempotency-key"}
+)
 
 
 async def _answer(send: Send, api: Api, status: int, message: str, headers: dict[str, str]) -> None:
@@ -29,11 +39,55 @@ async def _answer(send: Send, api: Api, status: int, message: str, headers: dict
     await send({"type": "http.response.body", "body": body})
 
 
+class ClientGone(Exception):
+    """The client disconnected before its body arrived: nobody is left to answer."""
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the app downstream: the body already read, then the client's own
+    messages (a disconnect)."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            return bool(value != b"0")
+    return False
+
+
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, apis: Sequence[Api], max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        apis: Sequence[Api],
+        max_body_bytes: int,
+        body_timeout_seconds: float,
+    ) -> None:
         self.app = app
         self.apis = apis
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,6 +109,18 @@ class EdgeMiddleware:
             )
             await send({"type": "http.response.body", "body": api.spec_bytes})
             return
+        if _has_body(scope):
+            try:
+                async with asyncio.timeout(self.body_timeout_seconds):
+                    body = await _read_body(receive)
+            except TimeoutError:
+                seconds = self.body_timeout_seconds
+                message = f"The request body did not arrive within {seconds:g} s"
+                await _answer(send, api, 408, message, {"Connection": "close"})
+                return
+            except ClientGone:
+                return
+            receive = _replaying(body, receive)
         await self.app(scope, receive, send)
 
     def _refusal(self, api: Api, scope: Scope, path: str) -> tuple[int, str, dict[str, str]] | None:
@@ -76,6 +142,10 @@ class EdgeMiddleware:
             if name in seen:
                 return 400, f"query parameter '{name}' is given more than once", {}
             seen.add(name)
+        names = [name for name, _ in scope.get("headers", [])]
+        for name in SINGLE_HEADERS.intersection(names):
+            if names.count(name) > 1:
+                return 400, f"header '{name.decode()}' is given more than once", {}
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
         if length is None and b"transfer-encoding" in headers:

@@ -7,6 +7,7 @@ upsert), or in any storage `limits` knows, e.g. Redis, via MIRA_RATE_LIMIT_STORA
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -21,10 +22,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mira.apis import Api, api_for
-from mira.errors import ApiError
+from mira.errors import ApiError, ServiceUnavailable
 from models import RateLimitCounter
 
+log = logging.getLogger("mira.rate_limits")
+
 LIMIT_EXCEEDED = "Rate limit exceeded. Please retry after 60 seconds."
+# Where the middleware leaves the limiter for /health to report.
+SCOPE_KEY = "mira.rate_limiter"
+# A failing storage is logged at most once in this many seconds; every failure is counted.
+LOG_EVERY_SECONDS = 10.0
 
 _INCREMENT = text(
     "INSERT INTO rate_limit_counters (key, count, expires_at) VALUES (:key, :amount, :new_expiry)"
@@ -120,12 +127,54 @@ class Verdict:
         }
 
 
-class RateLimiter:
-    """Counts one hit against each identifier and reports the tightest of the windows."""
+class LimitsUncounted(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("Rate limits cannot be counted right now. Retry shortly.")
+        self.headers = {"Retry-After": "1"}
 
-    def __init__(self, item: RateLimitItem, storage: Storage) -> None:
+
+class RateLimiter:
+    """Counts one hit against each identifier and reports the tightest of the windows.
+
+    When its storage fails, `fail_open` decides: serve the request unlimited (logged, counted in
+    `failures`) or refuse it with 503."""
+
+    def __init__(self, item: RateLimitItem, storage: Storage, fail_open: bool = True) -> None:
         self.item = item
+        self.storage = storage
         self.strategy = FixedWindowRateLimiter(storage)
+        self.fail_open = fail_open
+        self.failures = 0
+        self._logged_at = -LOG_EVERY_SECONDS
+
+    def counted(self, *identifiers: str) -> Verdict | None:
+        """`hit`, or None when the storage failed and the policy is to let requests through."""
+        try:
+            return self.hit(*identifiers)
+        except Exception as failure:  # every storage fails its own way: Redis, SQL, sockets
+            self.failures += 1
+            now = time.monotonic()
+            if now - self._logged_at >= LOG_EVERY_SECONDS:
+                self._logged_at = now
+                policy = "served without limits" if self.fail_open else "refused with 503"
+                log.warning(
+                    "rate limit storage failed (%d failures so far), requests are %s: %r",
+                    self.failures,
+                    policy,
+                    failure,
+                )
+            if self.fail_open:
+                return None
+            raise LimitsUncounted from failure
+
+    def state(self) -> str:
+        """What /health reports: whether the storage answers now, and the policy if not."""
+        try:
+            if self.storage.check():
+                return "enforced"
+        except Exception:  # as in `counted`
+            pass
+        return "failing-open" if self.fail_open else "failing-closed"
 
     def hit(self, *identifiers: str) -> Verdict:
         verdicts = []
@@ -137,9 +186,13 @@ class RateLimiter:
         return min(verdicts, key=lambda v: (v.allowed, v.remaining))
 
 
-def make_rate_limiter(setting: str, storage_setting: str, engine: Engine) -> RateLimiter | None:
+def make_rate_limiter(
+    setting: str, storage_setting: str, failure_setting: str, engine: Engine
+) -> RateLimiter | None:
     if setting.strip().lower() == "off":
         return None
+    if failure_setting not in {"open", "closed"}:
+        raise ValueError(f"MIRA_RATE_LIMIT_FAILURE={failure_setting}: say open or closed")
     storage = (
         DatabaseStorage(engine)
         if storage_setting == "database"
@@ -147,7 +200,7 @@ def make_rate_limiter(setting: str, storage_setting: str, engine: Engine) -> Rat
     )
     if not isinstance(storage, Storage):
         raise ValueError(f"MIRA_RATE_LIMIT_STORAGE={storage_setting} is not a synchronous storage")
-    return RateLimiter(parse(setting), storage)
+    return RateLimiter(parse(setting), storage, fail_open=failure_setting == "open")
 
 
 class RateLimitMiddleware:
@@ -163,12 +216,16 @@ class RateLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope[SCOPE_KEY] = self.limiter
         api = api_for(self.apis, scope["path"])
         if not api.is_limited(scope["path"]):
             await self.app(scope, receive, send)
             return
         identities = api.rate_identities(scope)
-        verdict = await anyio.to_thread.run_sync(self.limiter.hit, *identities)
+        verdict = await anyio.to_thread.run_sync(self.limiter.counted, *identities)
+        if verdict is None:
+            await self.app(scope, receive, send)
+            return
         if not verdict.allowed:
             raise RateLimited(verdict.headers | {"Retry-After": str(max(1, verdict.reset_seconds))})
 

@@ -1,32 +1,50 @@
 """A request's unit of work: one database session and one transaction, from the security
 function that reads the caller's key to the handler, committed when the handler succeeds.
 
+The domain is synchronous; requests run it in a greenlet over the asyncio engine
+(`RequestDatabase`), so that every wait on the database — a pool checkout, a statement, a
+commit — is an `await` on the event loop and holds up no other request of the worker. The body
+has arrived before any of it starts (mira.edge): no connection waits on a slow client.
+
 `RequestScopeMiddleware` opens the scope for every HTTP request and ends whatever the handler did
 not (a request refused by validation rolls back). `in_request_scope` makes the scope current
-where the handler runs (the event loop; on SQLite a thread for writes) and commits before the
-response is serialised. The session may pass from the loop to that thread, never used by two at
-once.
+where the handler runs and commits before the response is serialised.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
+import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from connexion import request
 from connexion.context import scope as connexion_scope
+from sqlalchemy.exc import OperationalError, TimeoutError
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_, greenlet_spawn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mira.errors import ServiceUnavailable
+from mira.rate_limits import SCOPE_KEY as RATE_LIMITER_KEY
 from mira.runtime import Runtime
 from mira.settings import Settings
 
+log = logging.getLogger("mira.requests")
+
 SCOPE_KEY = "mira.request"
+# What a client that found the database busy or away is told to wait, in seconds.
+RETRY_AFTER_SECONDS = 1
+
+Result = TypeVar("Result")
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class RequestScope:
@@ -41,9 +59,13 @@ class RequestScope:
     @property
     def session(self) -> Session:
         if self._session is None:
-            factory = self.runtime.readers if self.read_only else self.runtime.sessions
-            self._session = factory()
+            database = self.runtime.requests
+            self._session = (database.readers if self.read_only else database.sessions)()
         return self._session
+
+    @property
+    def is_open(self) -> bool:
+        return self._session is not None
 
     def end(self, commit: bool) -> None:
         session, self._session = self._session, None
@@ -55,6 +77,26 @@ class RequestScope:
         finally:
             # Closing rolls back whatever was not committed.
             session.close()
+
+    async def run(self, work: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
+        """`work` on this request's session, its database waits awaited on the loop. A pool
+        that stays exhausted for `db_pool_timeout`, or a database that cannot be reached, is
+        a 503 with Retry-After rather than a hang or a 500."""
+        try:
+            return await greenlet_spawn(work, *args, **kwargs)
+        except TimeoutError as exhausted:
+            timeout = self.runtime.settings.db_pool_timeout
+            raise DatabaseUnavailable(
+                f"The server is busy: no database connection came free in {timeout:g} s."
+                " Retry shortly."
+            ) from exhausted
+        except OperationalError as unreachable:
+            # Refused or dropped connections, a restarting server, SQLite's writer held past
+            # its busy timeout: the transaction is gone and a retry will do.
+            log.warning("database unavailable to a request: %s", unreachable.orig)
+            raise DatabaseUnavailable(
+                "The database cannot be reached right now. Retry shortly."
+            ) from unreachable
 
 
 def scope_of(asgi_scope: Scope) -> RequestScope:
@@ -75,7 +117,8 @@ class RequestScopeMiddleware:
         try:
             await self.app(scope, receive, send)
         finally:
-            request_scope.end(commit=False)
+            if request_scope.is_open:
+                await greenlet_spawn(request_scope.end, False)
 
 
 _current: ContextVar[RequestScope] = ContextVar("mira.request_scope")
@@ -87,6 +130,15 @@ def request_session() -> Session:
 
 def request_settings() -> Settings:
     return _current.get().runtime.settings
+
+
+def request_rate_limits() -> str:
+    """The rate limiter's state as /health reports it; its storage is asked in a thread."""
+    limiter = connexion_scope.get(RATE_LIMITER_KEY)
+    if limiter is None:
+        return "off"
+    state: str = await_(asyncio.to_thread(limiter.state))
+    return state
 
 
 def request_content_type() -> str:
@@ -104,21 +156,12 @@ def _succeeded(answer: Any) -> bool:
     return not isinstance(answer, tuple) or answer[1] < 400
 
 
-def in_request_scope(
-    handler: Callable[..., Any], reads_only: bool, writers: Executor | None
-) -> Callable[..., Any]:
+def in_request_scope(handler: Callable[..., Any]) -> Callable[..., Any]:
     """`handler` inside its request's unit of work: committed if it answers a success, rolled
-    back otherwise.
+    back otherwise. A coroutine to Connexion, which would otherwise hop through anyio's thread
+    pool: the handler's waits are the loop's already."""
 
-    It runs on the event loop itself, as a coroutine to Connexion (which would otherwise hop
-    through anyio's pool): handlers wait on nothing but the database, and a hop to a thread,
-    with the GIL passed back and forth, costs more than the wait (a third of the throughput of
-    an initiated call). A handler that writes runs in `writers` when there are any: where a
-    write may wait long for a lock (SQLite's one writer, up to its busy timeout), so that the
-    waiting holds up no other request."""
-
-    def run(*args: Any, **kwargs: Any) -> Any:
-        request_scope = scope_of(connexion_scope)
+    def run(request_scope: RequestScope, *args: Any, **kwargs: Any) -> Any:
         token = _current.set(request_scope)
         succeeded = False
         try:
@@ -130,23 +173,8 @@ def in_request_scope(
             _current.reset(token)
 
     @functools.wraps(handler)
-    async def run_on_loop(*args: Any, **kwargs: Any) -> Any:
-        return run(*args, **kwargs)
+    async def run_in_scope(*args: Any, **kwargs: Any) -> Any:
+        request_scope = scope_of(connexion_scope)
+        return await request_scope.run(run, request_scope, *args, **kwargs)
 
-    if reads_only or writers is None:
-        return run_on_loop
-    pool = writers
-
-    @functools.wraps(handler)
-    async def run_in_thread(*args: Any, **kwargs: Any) -> Any:
-        call = functools.partial(contextvars.copy_context().run, run, *args, **kwargs)
-        done = asyncio.get_running_loop().run_in_executor(pool, call)
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            # The client went away: the unit of work ends in its thread before the request's
-            # scope is closed on the loop, never both at once.
-            await asyncio.wait([done])
-            raise
-
-    return run_in_thread
+    return run_in_scope

@@ -33,10 +33,15 @@ class Settings:
     # Where the shared counters live: "database" (the server's own database) or a
     # `limits` storage URI such as redis://127.0.0.1:6379/0.
     rate_limit_storage: str = "database"
+    # When the counters' storage cannot be reached: "open" lets requests through (logged,
+    # counted, reported by /health), "closed" answers 503.
+    rate_limit_failure: str = "open"
     # Response validation costs time on every request; tests turn it on.
     validate_responses: bool = False
     log_level: str = "info"
     db_pool_size: int = 10
+    # A request that waits this long for a database connection answers 503 with Retry-After.
+    db_pool_timeout: float = 3.0
     # An OpenAI-compatible chat-completions endpoint; unset means the built-in analyser only.
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -51,6 +56,12 @@ class Settings:
     worker_poll_seconds: float = 1.0
     # Larger request bodies are refused with 413; the biggest documented one is a transcript file.
     max_body_bytes: int = 8 * 1024 * 1024
+    # A client gets this long to send its request line and headers, and again its body (408).
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 10.0
+    # The request line and headers together, and any one header, above these answer 431.
+    max_header_bytes: int = 16 * 1024
+    max_header_field_bytes: int = 8 * 1024
     # Encrypts voice private keys at rest (they sign webhooks). `from_env` keeps a generated one
     # in ./mira-secret.key when MIRA_SECRET_KEY is unset, so the embedded default just works.
     secret_key: str = ""
@@ -78,9 +89,11 @@ class Settings:
             database_url=_env("MIRA_DATABASE_URL", f"sqlite:///{Path.cwd() / 'mira.db'}"),
             rate_limit=_env("MIRA_RATE_LIMIT", "100/minute"),
             rate_limit_storage=_env("MIRA_RATE_LIMIT_STORAGE", "database"),
+            rate_limit_failure=_env("MIRA_RATE_LIMIT_FAILURE", "open"),
             validate_responses=_flag("MIRA_VALIDATE_RESPONSES", False),
             log_level=_env("MIRA_LOG_LEVEL", "info"),
             db_pool_size=int(_env("MIRA_DB_POOL_SIZE", "10")),
+            db_pool_timeout=float(_env("MIRA_DB_POOL_TIMEOUT", "3")),
             llm_base_url=_env("MIRA_LLM_BASE_URL", "") or None,
             llm_model=_env("MIRA_LLM_MODEL", "gpt-4o-mini"),
             llm_api_key=_env("MIRA_LLM_API_KEY", "") or None,
@@ -91,6 +104,10 @@ class Settings:
             webhook_allow_private=_flag("MIRA_WEBHOOK_ALLOW_PRIVATE", False),
             worker_poll_seconds=float(_env("MIRA_WORKER_POLL_SECONDS", "1")),
             max_body_bytes=int(_env("MIRA_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
+            header_timeout_seconds=float(_env("MIRA_HEADER_TIMEOUT", "10")),
+            body_timeout_seconds=float(_env("MIRA_BODY_TIMEOUT", "10")),
+            max_header_bytes=int(_env("MIRA_MAX_HEADER_BYTES", str(16 * 1024))),
+            max_header_field_bytes=int(_env("MIRA_MAX_HEADER_FIELD_BYTES", str(8 * 1024))),
             secret_key=_env("MIRA_SECRET_KEY", "") or _local_secret_key(),
             maintenance=_flag("MIRA_MAINTENANCE", False),
             voice_update_cooldown_seconds=float(_env("MIRA_VOICE_UPDATE_COOLDOWN_SECONDS", "10")),

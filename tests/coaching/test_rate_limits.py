@@ -135,7 +135,7 @@ def test_error_responses_carry_the_rate_limit_headers_too(limited, tenant: Tenan
 def test_the_key_limit_counts_the_token_however_the_header_is_spelled(
     settings: Settings, tenant: Tenant
 ) -> None:
-    spellings = ["Bearer {}", "bearer {}", "Bearer  {}", "Bearer {}", "bearer {}", "bearer  {}"]
+    spellings = ["Bearer {}", "bearer {}", "Bearer  {}", "Bearer\t{}", "bearer {}", "BEARER {}"]
     statuses = []
     for n, spelling in enumerate(spellings):
         with limited_client(settings, f"10.251.{random.randrange(256)}.{n + 1}") as client:
@@ -156,3 +156,68 @@ def test_ended_windows_are_pruned(runtime) -> None:  # type: ignore[no-untyped-d
         storage.incr(f"live-{random.random()}", expiry=60)
         storage.incr(f"live-{random.random()}", expiry=60)
         assert connection.execute(count).scalar_one() == 0
+
+
+def test_a_repeated_authorization_header_is_refused(limited, tenant: Tenant) -> None:  # type: ignore[no-untyped-def]
+    """Authentication reads the first of repeated headers and the limiter could count the
+    last: a stranger's well-formed key in second place spent nobody's budget."""
+    stranger = "Bearer mira_live_" + "0" * 40
+    for headers in (
+        [("Authorization", f"Bearer {tenant.key}"), ("Authorization", stranger)],
+        [("Authorization", stranger), ("Authorization", f"Bearer {tenant.key}")],
+    ):
+        refused = limited.get("/api/v1/meetings", headers=headers)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "data": None,
+            "error": "header 'authorization' is given more than once",
+            "meta": None,
+        }
+
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_an_unreachable_storage_fails_open_and_health_says_so(
+    settings: Settings, ip: str, tenant: Tenant
+) -> None:
+    app = create_app(replace(settings, rate_limit="5/minute", rate_limit_storage=UNREACHABLE_REDIS))
+    with TestClient(app, client=(ip, 40000)) as client:
+        statuses = [
+            client.get("/api/v1/meetings", headers=tenant.headers).status_code
+            for _ in range(LIMIT + 2)
+        ]
+        health = client.get("/health")
+    assert statuses == [200] * (LIMIT + 2)
+    assert app.runtime is not None
+    assert health.status_code == 200
+    assert health.json()["data"] == {
+        "underMaintenance": False,
+        "status": "healthy",
+        "rateLimits": "failing-open",
+    }
+
+
+def test_an_unreachable_storage_fails_closed_when_set(
+    settings: Settings, ip: str, tenant: Tenant
+) -> None:
+    app = create_app(
+        replace(
+            settings,
+            rate_limit="5/minute",
+            rate_limit_storage=UNREACHABLE_REDIS,
+            rate_limit_failure="closed",
+        )
+    )
+    with TestClient(app, client=(ip, 40000)) as client:
+        refused = client.get("/api/v1/meetings", headers=tenant.headers)
+        health = client.get("/health")
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.json()["error"] == "Rate limits cannot be counted right now. Retry shortly."
+    assert health.status_code == 503
+    assert health.json()["data"]["rateLimits"] == "failing-closed"
+
+
+def test_health_reports_enforced_limits(limited) -> None:  # type: ignore[no-untyped-def]
+    assert limited.get("/health").json()["data"]["rateLimits"] == "enforced"

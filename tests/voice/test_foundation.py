@@ -34,7 +34,7 @@ def test_health_needs_no_keys(client: TestClient) -> None:
     assert response.json() == {
         "status_code": 200,
         "message": "Platform is operational.",
-        "data": {"underMaintenance": False, "status": "healthy"},
+        "data": {"underMaintenance": False, "status": "healthy", "rateLimits": "off"},
     }
 
 

@@ -113,3 +113,17 @@ def test_redis_storage_is_shared_too(settings: Settings, shop: VoiceTenant) -> N
             for n in range(LIMIT + 1)
         ]
     assert statuses == [200] * LIMIT + [429]
+
+
+def test_a_repeated_key_header_is_refused(limited, shop: VoiceTenant, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+    """The pair authenticated and the pair counted must be one pair: a random well-formed pair
+    repeated after the real one got 160 of 160 requests through a limit of 100."""
+    other = make_voice_tenant(runtime).headers | {"workspace": "b" * 24}
+    mine = shop.headers | {"workspace": "a" * 24}
+    for name in ("x-public-key", "x-private-key", "workspace"):
+        refused = limited.get("/v2/call/list", headers=[*mine.items(), (name, other[name])])
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "code": 400,
+            "message": f"header '{name}' is given more than once",
+        }
