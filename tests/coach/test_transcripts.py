@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from mira.coach.transcripts import (
+    MOST_SEGMENTS,
     TranscriptError,
     assign_roles,
     parse_srt,
@@ -137,3 +141,30 @@ def test_sniff_format_by_extension_then_content() -> None:
     assert sniff_format("call.txt", ZOOM_VTT) == "vtt"
     assert sniff_format("export", SRT) == "srt"
     assert sniff_format("notes.txt", "Dana: hi") == "text"
+
+
+def _many(fmt: str, cues: int) -> str:
+    """A file of `fmt` with `cues` one-second cues."""
+    if fmt == "text":
+        return "".join(f"Dana: line {n}\n" for n in range(cues))
+    stamp = "{:02d}:{:02d}:{:02d}" + ("." if fmt == "vtt" else ",") + "000"
+    body = "".join(
+        f"{n + 1}\n{stamp.format(n // 3600, n // 60 % 60, n % 60)} --> "
+        f"{stamp.format(n // 3600, n // 60 % 60, n % 60)}\nDana: line {n}\n\n"
+        for n in range(cues)
+    )
+    return ("WEBVTT\n\n" if fmt == "vtt" else "") + body
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt", "text"])
+def test_every_format_holds_at_most_the_json_cap_and_stops_reading_past_it(fmt: str) -> None:
+    assert len(parse_transcript(_many(fmt, MOST_SEGMENTS), fmt)) == MOST_SEGMENTS
+    # A broken line after the cap is never reached: the cap is the error.
+    over = _many(fmt, MOST_SEGMENTS + 1) + "this line is broken\n"
+    with pytest.raises(TranscriptError, match=f"more than {MOST_SEGMENTS} segments"):
+        parse_transcript(over, fmt)
+
+
+def test_the_file_cap_is_the_specs_cap_on_json_transcripts() -> None:
+    spec = json.loads((Path(__file__).parents[2] / "spec" / "coaching.openapi.json").read_text())
+    assert spec["components"]["schemas"]["TranscriptInput"]["maxItems"] == MOST_SEGMENTS

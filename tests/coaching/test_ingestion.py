@@ -166,3 +166,22 @@ def test_reanalyse_queues_a_meeting_with_a_transcript(client, tenant: Tenant) ->
     assert response.status_code == 404
     response = client.post(f"/api/v1/meetings/{done.id}/analysis", headers=tenant.key_with("read"))
     assert response.status_code == 403
+
+
+def test_a_file_past_the_segment_cap_is_a_400_naming_it(client, tenant: Tenant) -> None:
+    meeting = tenant.meeting(status="pending", ended_at=None, duration_seconds=None)
+    lines = "".join(f"Dana: {n}\n" for n in range(20_001)).encode()
+    response = client.put(
+        f"/api/v1/meetings/{meeting.id}/transcript",
+        content=lines,
+        headers=tenant.headers | {"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": None,
+        "error": "transcript line 20001: more than 20000 segments; "
+        "a transcript holds at most 20000",
+        "meta": None,
+    }
+    got = client.get(f"/api/v1/meetings/{meeting.id}", headers=tenant.headers).json()["data"]
+    assert got["transcript"] == [] and got["status"] == "pending"
