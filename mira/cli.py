@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mira.coach.analyser import Analyser
 from mira.coach.transcripts import TranscriptError
+from mira.coaching.meetings import parse_start
 from mira.db import make_engine, make_session_factory, session_scope
 from mira.demo import DEMO_SLUG, create_demo
 from mira.dialer.credits import charge
@@ -23,7 +24,7 @@ from mira.migrations import upgrade_database
 from mira.organizations import ensure_organization, find_organization
 from mira.runtime import Runtime
 from mira.settings import Settings
-from mira.timestamps import parse_timestamp, to_wire
+from mira.timestamps import to_wire
 from mira.voice.demo import create_voice_demo
 from mira.voice.keys import create_key_pair
 from mira.worker import Worker
@@ -230,7 +231,7 @@ def demo(meetings: int, base_url: str) -> None:
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """An RFC 3339 option, checked as the API checks `started_at`."""
     try:
-        return to_wire(parse_timestamp(value, "started_at"))
+        return None if value is None else to_wire(parse_start(value, "started_at"))
     except ApiError as exc:
         raise click.BadParameter(exc.message) from None
 

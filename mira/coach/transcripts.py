@@ -20,8 +20,10 @@ SPEAKER_PREFIX = re.compile(r"^(?P<speaker>[^:\n]{1,80}):\s+(?P<text>.+)$", re.S
 PLAIN_TIME = re.compile(r"^\[?(?P<time>(\d+:)?\d{1,2}:\d{2})\]?\s+")
 TAG = re.compile(r"<[^>]+>")
 WORDS_PER_SECOND = 2.6
-# The spec's bound on a JSON transcript (TranscriptInput), which JSON Schema cannot apply to files.
+# The spec's bounds on a JSON transcript (TranscriptInput), which JSON Schema cannot apply to files:
+# so many segments, each ending at most a day in (which keeps a meeting's duration a small number).
 MOST_SEGMENTS = 20_000
+LONGEST_SECONDS = 86_400
 
 
 class TranscriptError(ValueError):
@@ -63,7 +65,7 @@ def _blocks(lines: list[str], first: int) -> Iterator[tuple[int, list[str]]]:
 
 
 def _bounded(cues: Iterator[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The cues, each with the number of its line, refused at the first past the bound: a file of
+    """The cues, each with the number of its line, refused at the first past a bound: a file of
     a million cues is not read beyond its 20,001st."""
     kept: list[dict[str, Any]] = []
     for number, cue in cues:
@@ -71,6 +73,11 @@ def _bounded(cues: Iterator[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]
             raise TranscriptError(
                 number,
                 f"more than {MOST_SEGMENTS} segments; a transcript holds at most {MOST_SEGMENTS}",
+            )
+        if cue["end"] > LONGEST_SECONDS:
+            raise TranscriptError(
+                number,
+                f"ends {cue['end']:g} s in; a transcript ends at most {LONGEST_SECONDS} s in",
             )
         kept.append(cue)
     return kept

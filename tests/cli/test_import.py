@@ -229,6 +229,10 @@ def test_unknown_org_rep_bad_start_and_empty_directory_are_refused(
         ([org, slug, rep, "nobody"], "Invalid value for --rep: No user 'nobody'"),
         ([org, slug, rep, "Rep 0"], "2 users are named 'Rep 0'"),
         ([org, slug, rep, email, "--started-at", "yesterday"], "'yesterday' is not a supported"),
+        (
+            [org, slug, rep, email, "--started-at", "9999-12-31T12:00:00Z"],
+            "a meeting starts before 9999-12-31T00:00:00Z",
+        ),
     ]
     for options, message in refused:
         result = mira(*options, str(call))

@@ -113,6 +113,14 @@ def test_plain_lines_timed_by_stamp_or_length() -> None:
         (parse_vtt, "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n", 3, "no text"),
         (parse_srt, "1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n2\n00:00:03,000 -> 4\nB\n", 5, ""),
         (parse_text, "Dana: hi\nno speaker here\n", 2, "Speaker: text"),
+        (parse_vtt, "WEBVTT\n\n23:59:59.000 --> 24:00:00.001\nA: hi\n", 3, "86400 s"),
+        (
+            parse_srt,
+            "1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n2\n99:00:00,000 --> 99:00:01,000\nB\n",
+            6,
+            "86400 s",
+        ),
+        (parse_text, "Dana: hi\n[24:00:00] Sam: hello\n", 2, "86400 s"),
     ],
 )
 def test_broken_files_name_the_line(parser, content: str, line: int, words: str) -> None:  # type: ignore[no-untyped-def]
