@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mira.coach.transcripts import (
+    LONGEST_SECONDS,
     MOST_SEGMENTS,
     TranscriptError,
     assign_roles,
@@ -173,6 +174,8 @@ def test_every_format_holds_at_most_the_json_cap_and_stops_reading_past_it(fmt: 
         parse_transcript(over, fmt)
 
 
-def test_the_file_cap_is_the_specs_cap_on_json_transcripts() -> None:
+def test_the_file_bounds_are_the_specs_bounds_on_json_transcripts() -> None:
     spec = json.loads((Path(__file__).parents[2] / "spec" / "coaching.openapi.json").read_text())
-    assert spec["components"]["schemas"]["TranscriptInput"]["maxItems"] == MOST_SEGMENTS
+    schemas = spec["components"]["schemas"]
+    assert schemas["TranscriptInput"]["maxItems"] == MOST_SEGMENTS
+    assert schemas["TranscriptSegmentInput"]["properties"]["end"]["maximum"] == LONGEST_SECONDS
