@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mira.coach.analyser import Analyser
 from mira.coach.transcripts import TranscriptError
+from mira.coaching.meetings import parse_start
 from mira.db import make_engine, make_session_factory, session_scope
 from mira.demo import DEMO_SLUG, create_demo
 from mira.dialer.credits import charge
@@ -23,9 +24,9 @@ from mira.migrations import upgrade_database
 from mira.organizations import ensure_organization, find_organization
 from mira.runtime import Runtime
 from mira.settings import Settings
-from mira.timestamps import parse_timestamp, to_wire
+from mira.timestamps import to_wire
 from mira.voice.demo import create_voice_demo
-from mira.voice.keys import create_key_pair
+from mira.voice.keys import PREFIX_LENGTH, create_key_pair, list_key_pairs, revoke_key_pair
 from mira.worker import Worker
 from models import Workspace
 from models.base import utcnow
@@ -151,28 +152,42 @@ def create_key(org_slug: str, permissions: str, name: str, voice: bool) -> None:
 @keys.command("list")
 @click.option("--org", "org_slug", required=True, help="Organization slug.")
 def list_keys(org_slug: str) -> None:
-    """List an organization's keys by prefix (the keys themselves are not stored)."""
+    """List an organization's coaching keys and voice key pairs, oldest first, by prefix (a
+    coaching key's visible prefix, a pair's public key's start; keys themselves are not shown)."""
     with session_scope(_sessions(Settings.from_env())) as session:
         try:
-            found = list_api_keys(session, find_organization(session, org_slug))
+            organization = find_organization(session, org_slug)
         except ApiError as exc:
             raise click.ClickException(exc.message) from None
-        for key in found:
-            state = "revoked" if key.revoked_at else "active"
-            click.echo(f"{key.prefix}…  {key.permission:<6} {state:<8} {key.name}")
+        rows = [
+            (k.created_at, k.prefix, "coaching", k.permission, k.revoked_at, k.name)
+            for k in list_api_keys(session, organization)
+        ] + [
+            (p.created_at, p.public_key[:PREFIX_LENGTH], "voice", p.role, p.revoked_at, "")
+            for p in list_key_pairs(session, organization)
+        ]
+    click.echo(f"{'PREFIX':<18} {'KIND':<8} {'ACCESS':<6} {'CREATED':<20} {'STATE':<7} NAME")
+    for created, prefix, kind, access, revoked_at, name in sorted(rows, key=lambda row: row[0]):
+        state = "revoked" if revoked_at else "active"
+        created_at = to_wire(created.replace(microsecond=0))
+        line = f"{prefix + '…':<18} {kind:<8} {access:<6} {created_at:<20} {state:<7} {name}"
+        click.echo(line.rstrip())
 
 
 @keys.command("revoke")
 @click.option("--org", "org_slug", required=True, help="Organization slug.")
 @click.argument("prefix")
 def revoke_key(org_slug: str, prefix: str) -> None:
-    """Revoke the key whose visible prefix is PREFIX; it answers 401 from then on."""
+    """Revoke the coaching key or voice key pair (a `pk_…` prefix) that PREFIX names, as listed;
+    it answers 401 from the next request on."""
+    prefix = prefix.rstrip("…")
+    revoke = revoke_key_pair if prefix.startswith("pk_") else revoke_api_key
     with session_scope(_sessions(Settings.from_env())) as session:
         try:
-            revoke_api_key(session, find_organization(session, org_slug), prefix.rstrip("…"))
+            revoke(session, find_organization(session, org_slug), prefix)
         except ApiError as exc:
             raise click.ClickException(exc.message) from None
-    click.echo(f"revoked {prefix}")
+    click.echo(f"revoked {prefix}…")
 
 
 @main.group()
@@ -230,7 +245,7 @@ def demo(meetings: int, base_url: str) -> None:
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """An RFC 3339 option, checked as the API checks `started_at`."""
     try:
-        return to_wire(parse_timestamp(value, "started_at"))
+        return None if value is None else to_wire(parse_start(value, "started_at"))
     except ApiError as exc:
         raise click.BadParameter(exc.message) from None
 

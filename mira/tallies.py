@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
@@ -27,6 +27,9 @@ from mira.pagination import Page
 from models.base import UTCDateTime
 
 ONE_MICROSECOND = timedelta(microseconds=1)
+# The last moment Python can hold. December 9999 ends there, not at a 10000-01-01 it cannot hold;
+# that leaves out only this one microsecond, in which no meeting starts (mira.coaching.meetings).
+END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 Params = dict[str, Any]
 # A select of any columns.
 AnySelect = Select[*tuple[Any, ...]]
@@ -39,7 +42,7 @@ def month_start(moment: datetime) -> datetime:
 
 def next_month(month: datetime) -> datetime:
     if month.month == 12:
-        return month.replace(year=month.year + 1, month=1)
+        return END_OF_TIME if month.year == MAXYEAR else month.replace(year=month.year + 1, month=1)
     return month.replace(month=month.month + 1)
 
 
@@ -76,7 +79,7 @@ class Window:
     @classmethod
     def inclusive(cls, start: datetime | None, end: datetime | None) -> Window:
         """The API's `from`/`to`: both ends included (timestamps have microseconds)."""
-        return cls(start, None if end is None else end + ONE_MICROSECOND)
+        return cls(start, None if end is None or end == END_OF_TIME else end + ONE_MICROSECOND)
 
     def params(self, prefix: str) -> Params:
         return {f"{prefix}start": self.start, f"{prefix}end": self.end}

@@ -1,7 +1,7 @@
 """Transcripts as people have them — WebVTT, SRT, `Speaker: text` lines — turned into segments.
 
 A segment is `{speaker, role, start, end, text}` with times in seconds. Parsers name the line of
-anything they cannot read.
+anything they cannot read, and hold files to the bounds the spec puts on JSON transcripts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ SPEAKER_PREFIX = re.compile(r"^(?P<speaker>[^:\n]{1,80}):\s+(?P<text>.+)$", re.S
 PLAIN_TIME = re.compile(r"^\[?(?P<time>(\d+:)?\d{1,2}:\d{2})\]?\s+")
 TAG = re.compile(r"<[^>]+>")
 WORDS_PER_SECOND = 2.6
+# The spec's bounds on a JSON transcript (TranscriptInput), which JSON Schema cannot apply to files:
+# so many segments, each ending at most a day in (which keeps a meeting's duration a small number).
+MOST_SEGMENTS = 20_000
+LONGEST_SECONDS = 86_400
 
 
 class TranscriptError(ValueError):
@@ -60,8 +64,26 @@ def _blocks(lines: list[str], first: int) -> Iterator[tuple[int, list[str]]]:
         yield start, block
 
 
-def _cues(lines: list[str], first: int, numbered: bool) -> list[dict[str, Any]]:
-    cues = []
+def _bounded(cues: Iterator[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The cues, each with the number of its line, refused at the first past a bound: a file of
+    a million cues is not read beyond its 20,001st."""
+    kept: list[dict[str, Any]] = []
+    for number, cue in cues:
+        if len(kept) == MOST_SEGMENTS:
+            raise TranscriptError(
+                number,
+                f"more than {MOST_SEGMENTS} segments; a transcript holds at most {MOST_SEGMENTS}",
+            )
+        if cue["end"] > LONGEST_SECONDS:
+            raise TranscriptError(
+                number,
+                f"ends {cue['end']:g} s in; a transcript ends at most {LONGEST_SECONDS} s in",
+            )
+        kept.append(cue)
+    return kept
+
+
+def _cues(lines: list[str], first: int, numbered: bool) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, block in _blocks(lines, first):
         if block[0].startswith(("NOTE", "STYLE", "REGION")) and not numbered:
             continue
@@ -81,26 +103,29 @@ def _cues(lines: list[str], first: int, numbered: bool) -> list[dict[str, Any]]:
         if not text_lines:
             raise TranscriptError(number + timing_at, "cue has no text")
         speaker, text = _speaker_and_text(" ".join(text_lines))
-        cues.append(
-            {"speaker": speaker, "start": round(start, 3), "end": round(end, 3), "text": text}
+        yield (
+            number + timing_at,
+            {"speaker": speaker, "start": round(start, 3), "end": round(end, 3), "text": text},
         )
-    return cues
 
 
 def parse_vtt(content: str) -> list[dict[str, Any]]:
     lines = content.lstrip("\ufeff").splitlines()
     if not lines or not lines[0].startswith("WEBVTT"):
         raise TranscriptError(1, "a WebVTT file starts with 'WEBVTT'")
-    return _cues(lines, 2, numbered=False)
+    return _bounded(_cues(lines, 2, numbered=False))
 
 
 def parse_srt(content: str) -> list[dict[str, Any]]:
-    return _cues(content.lstrip("\ufeff").splitlines(), 1, numbered=True)
+    return _bounded(_cues(content.lstrip("\ufeff").splitlines(), 1, numbered=True))
 
 
 def parse_text(content: str) -> list[dict[str, Any]]:
     """`Speaker: text` lines, optionally led by `[hh:mm:ss]`; untimed lines are timed by length."""
-    segments = []
+    return _bounded(_text_cues(content))
+
+
+def _text_cues(content: str) -> Iterator[tuple[int, dict[str, Any]]]:
     clock = 0.0
     for number, line in enumerate(content.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip():
@@ -114,16 +139,16 @@ def parse_text(content: str) -> list[dict[str, Any]]:
             raise TranscriptError(number, f"expected 'Speaker: text', got {line.strip()[:60]!r}")
         text = prefixed["text"].strip()
         length = max(1.0, len(text.split()) / WORDS_PER_SECOND)
-        segments.append(
+        yield (
+            number,
             {
                 "speaker": prefixed["speaker"].strip(),
                 "start": round(clock, 3),
                 "end": round(clock + length, 3),
                 "text": text,
-            }
+            },
         )
         clock += length + 0.5
-    return segments
 
 
 def assign_roles(cues: list[dict[str, Any]], rep_names: list[str]) -> list[Segment]:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import functools
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from mira.coach.transcripts import TranscriptError, assign_roles, parse_transcript
+from mira.coach.transcripts import (
+    LONGEST_SECONDS,
+    TranscriptError,
+    assign_roles,
+    parse_transcript,
+)
 from mira.errors import BadRequest, Conflict, NotFound
 from mira.pagination import Page
 from mira.tallies import ListQueries, Window, tallied_page
@@ -172,15 +177,30 @@ def _transcript_ready(session: Session, meeting: Meeting, now: datetime) -> None
     )
 
 
+# A meeting lasts at most as long as its transcript may run, so that `duration_seconds` stays a
+# small integer, and starts early enough for its end, however it is found, to be a date-time.
+LONGEST_MEETING = timedelta(seconds=LONGEST_SECONDS)
+LATEST_START = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def parse_start(value: str, where: str) -> datetime:
+    started_at = parse_timestamp(value, where)
+    assert started_at is not None  # given a string
+    if started_at >= LATEST_START:
+        raise BadRequest(f"{where}: a meeting starts before {to_wire(LATEST_START)}")
+    return started_at
+
+
 def create_meeting(
     session: Session, organization_id: uuid.UUID, fields: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     rep = _rep_of(session, organization_id, uuid.UUID(fields["user_id"]))
-    started_at = parse_timestamp(fields["started_at"], "body field 'started_at'")
+    started_at = parse_start(fields["started_at"], "body field 'started_at'")
     ended_at = parse_timestamp(fields.get("ended_at"), "body field 'ended_at'")
-    assert started_at is not None  # required by the spec
     if ended_at is not None and ended_at < started_at:
         raise BadRequest("body field 'ended_at': ends before it starts")
+    if ended_at is not None and ended_at - started_at > LONGEST_MEETING:
+        raise BadRequest("body field 'ended_at': a meeting lasts at most 24 hours")
     segments = _checked_segments(fields.get("transcript", []), "transcript")
     meeting = Meeting(
         organization_id=organization_id,

@@ -1,7 +1,8 @@
 """Voice key pairs: `pk_` + 32 hex and `sk_` + 64 hex, one or more per organization.
 
 The public key is stored as is. The private key is stored as a SHA-256, to authenticate, and
-encrypted with MIRA_SECRET_KEY, because webhooks of the organization are signed with it.
+encrypted with MIRA_SECRET_KEY, because webhooks of the organization are signed with it. A pair is
+named by the start of its public key, as a coaching key is by its visible prefix.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from mira.errors import Forbidden
+from mira.errors import BadRequest, Forbidden, NotFound
 from models import Organization
+from models.base import utcnow
 from models.voice import VoiceKeyPair
 
 PUBLIC_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
 PRIVATE_KEY = re.compile(r"^sk_[0-9a-f]{64}$")
 ROLES = ("member", "admin")
+PREFIX_LENGTH = len("pk_") + 8  # what a listing shows of a public key
 
 
 @dataclass(frozen=True)
@@ -93,3 +96,28 @@ def signing_keys(
         return None
     private_key = _cipher(secret_key).decrypt(pair.private_key_encrypted.encode()).decode()
     return pair.public_key, private_key
+
+
+def list_key_pairs(session: Session, organization: Organization) -> list[VoiceKeyPair]:
+    query = select(VoiceKeyPair).where(VoiceKeyPair.organization_id == organization.id)
+    return list(session.scalars(query.order_by(VoiceKeyPair.created_at)))
+
+
+def revoke_key_pair(session: Session, organization: Organization, prefix: str) -> VoiceKeyPair:
+    """The pair whose public key starts with `prefix`, revoked: both keys answer 401 from the
+    next request on, and webhooks are signed with another live pair."""
+    if len(prefix) < PREFIX_LENGTH:
+        raise BadRequest(f"Give at least {PREFIX_LENGTH} characters of the public key")
+    pairs = session.scalars(
+        select(VoiceKeyPair).where(
+            VoiceKeyPair.organization_id == organization.id,
+            VoiceKeyPair.public_key.startswith(prefix, autoescape=True),
+        )
+    ).all()
+    if not pairs:
+        raise NotFound(f"No key pair with prefix {prefix} in organization {organization.slug}")
+    if len(pairs) > 1:
+        raise BadRequest(f"{len(pairs)} key pairs start with {prefix}; give more of the public key")
+    if pairs[0].revoked_at is None:
+        pairs[0].revoked_at = utcnow()
+    return pairs[0]

@@ -7,6 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from mira.cli import main
+from mira.db import session_scope
+from mira.organizations import find_organization
+from mira.runtime import Runtime
+from models import VoiceKeyPair
 from tests.voice.test_foundation import ONBOARD, STORE_EXAMPLE
 
 KEY = re.compile(r"mira_live_[A-Za-z0-9]{32}")
@@ -97,6 +101,74 @@ def test_keys_create_voice_prints_a_working_pair_once(mira, client) -> None:  # 
         assert client.get("/v1/admin/voice-gallery", headers=headers).status_code == 200
         answer = client.post("/v1/admin/organization/archive", headers=headers, json=archive)
         assert answer.status_code == archive_status
+
+
+def _voice_pair(mira, org: str, *options: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    output = mira("keys", "create", "--voice", "--org", org, *options)
+    return dict(line.split(": ", 1) for line in output.strip().splitlines())
+
+
+def test_keys_list_and_revoke_voice_pairs_beside_coaching_keys(mira, client) -> None:  # type: ignore[no-untyped-def]
+    org = f"cli-{uuid.uuid4().hex[:8]}"
+    coaching = mira("keys", "create", "--org", org).strip()
+    member, admin = _voice_pair(mira, org), _voice_pair(mira, org, "--permissions", "admin")
+    listing = mira("keys", "list", "--org", org)
+    assert listing.splitlines()[0].split() == [
+        "PREFIX",
+        "KIND",
+        "ACCESS",
+        "CREATED",
+        "STATE",
+        "NAME",
+    ]
+    rows = [line.split() for line in listing.splitlines()[1:]]
+    assert [row[:3] + row[4:] for row in rows] == [
+        [coaching[:16] + "…", "coaching", "read", "active", "cli"],
+        [member["x-public-key"][:11] + "…", "voice", "member", "active"],
+        [admin["x-public-key"][:11] + "…", "voice", "admin", "active"],
+    ]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[3]) for row in rows)
+    assert member["x-private-key"] not in listing and member["x-public-key"] not in listing
+
+    gallery = "/v1/admin/voice-gallery"
+    assert client.get(gallery, headers=member).status_code == 200
+    assert mira("keys", "revoke", "--org", org, rows[1][0]) == f"revoked {rows[1][0]}\n"
+    refused = client.get(gallery, headers=member)
+    assert refused.status_code == 401
+    assert refused.json() == {"code": 401, "message": "Missing or invalid API keys"}
+    assert client.get(gallery, headers=admin).status_code == 200
+    mira("keys", "revoke", "--org", org, member["x-public-key"])  # the whole key; again: a no-op
+    listing = mira("keys", "list", "--org", org)
+    assert [line.split()[4] for line in listing.splitlines()[1:]] == ["active", "revoked", "active"]
+
+
+def test_revoking_a_pair_needs_a_prefix_naming_one_pair_of_the_organization(  # type: ignore[no-untyped-def]
+    mira, runtime: Runtime
+) -> None:
+    org = f"cli-{uuid.uuid4().hex[:8]}"
+    pair = _voice_pair(mira, org)["x-public-key"]
+    with session_scope(runtime.sessions) as session:
+        organization = find_organization(session, org)
+        for twin in ("pk_" + "ab" * 16, "pk_" + "ab" * 15 + "cd"):
+            session.add(
+                VoiceKeyPair(
+                    organization_id=organization.id,
+                    public_key=twin,
+                    private_key_hash="0" * 64,
+                    private_key_encrypted="-",
+                    role="member",
+                )
+            )
+    for prefix, message in [
+        (pair[:10], "Give at least 11 characters of the public key"),
+        ("pk_" + "ab" * 4, "2 key pairs start with pk_abababab; give more of the public key"),
+        ("pk_" + "0" * 32, f"No key pair with prefix pk_{'0' * 32} in organization {org}"),
+    ]:
+        assert message in mira("keys", "revoke", "--org", org, prefix, code=1)
+    other = f"cli-{uuid.uuid4().hex[:8]}"
+    mira("keys", "create", "--org", other)
+    assert "No key pair" in mira("keys", "revoke", "--org", other, pair, code=1)
+    assert "revoked" not in mira("keys", "list", "--org", org)
 
 
 def _shown(output: str, label: str) -> str:

@@ -131,6 +131,7 @@ def test_a_directory_imports_every_readable_transcript_and_names_the_broken_line
     write(calls / "team" / "globex-onboarding.srt", SRT)
     write(calls / "initech-notes.txt", TEXT)
     write(calls / "broken.vtt", BROKEN_VTT)
+    write(calls / "too-long.txt", "".join(f"Rep 0: {n}\n" for n in range(20_001)))
     write(calls / "README.md", "not a transcript")
     tenant.add(
         WebhookSubscription(
@@ -147,9 +148,11 @@ def test_a_directory_imports_every_readable_transcript_and_names_the_broken_line
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [
         f"{calls / 'broken.vtt'}: transcript line 6: expected a cue timing like "
-        "00:00:01.000 --> 00:00:04.000, got '00:00:05.000 -> 00:00:09.000'"
+        "00:00:01.000 --> 00:00:04.000, got '00:00:05.000 -> 00:00:09.000'",
+        f"{calls / 'too-long.txt'}: transcript line 20001: more than 20000 segments; "
+        "a transcript holds at most 20000",
     ]
-    assert result.stdout.splitlines()[-1] == "imported 3, failed 1"
+    assert result.stdout.splitlines()[-1] == "imported 3, failed 2"
     meetings = meetings_of(tenant)
     assert sorted(meetings) == ["acme-kickoff", "globex-onboarding", "initech-notes"]
     for meeting, _ in meetings.values():
@@ -226,6 +229,10 @@ def test_unknown_org_rep_bad_start_and_empty_directory_are_refused(
         ([org, slug, rep, "nobody"], "Invalid value for --rep: No user 'nobody'"),
         ([org, slug, rep, "Rep 0"], "2 users are named 'Rep 0'"),
         ([org, slug, rep, email, "--started-at", "yesterday"], "'yesterday' is not a supported"),
+        (
+            [org, slug, rep, email, "--started-at", "9999-12-31T12:00:00Z"],
+            "a meeting starts before 9999-12-31T00:00:00Z",
+        ),
     ]
     for options, message in refused:
         result = mira(*options, str(call))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from mira.coach.transcripts import (
+    LONGEST_SECONDS,
+    MOST_SEGMENTS,
     TranscriptError,
     assign_roles,
     parse_srt,
@@ -109,6 +114,14 @@ def test_plain_lines_timed_by_stamp_or_length() -> None:
         (parse_vtt, "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n", 3, "no text"),
         (parse_srt, "1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n2\n00:00:03,000 -> 4\nB\n", 5, ""),
         (parse_text, "Dana: hi\nno speaker here\n", 2, "Speaker: text"),
+        (parse_vtt, "WEBVTT\n\n23:59:59.000 --> 24:00:00.001\nA: hi\n", 3, "86400 s"),
+        (
+            parse_srt,
+            "1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n2\n99:00:00,000 --> 99:00:01,000\nB\n",
+            6,
+            "86400 s",
+        ),
+        (parse_text, "Dana: hi\n[24:00:00] Sam: hello\n", 2, "86400 s"),
     ],
 )
 def test_broken_files_name_the_line(parser, content: str, line: int, words: str) -> None:  # type: ignore[no-untyped-def]
@@ -137,3 +150,32 @@ def test_sniff_format_by_extension_then_content() -> None:
     assert sniff_format("call.txt", ZOOM_VTT) == "vtt"
     assert sniff_format("export", SRT) == "srt"
     assert sniff_format("notes.txt", "Dana: hi") == "text"
+
+
+def _many(fmt: str, cues: int) -> str:
+    """A file of `fmt` with `cues` one-second cues."""
+    if fmt == "text":
+        return "".join(f"Dana: line {n}\n" for n in range(cues))
+    stamp = "{:02d}:{:02d}:{:02d}" + ("." if fmt == "vtt" else ",") + "000"
+    body = "".join(
+        f"{n + 1}\n{stamp.format(n // 3600, n // 60 % 60, n % 60)} --> "
+        f"{stamp.format(n // 3600, n // 60 % 60, n % 60)}\nDana: line {n}\n\n"
+        for n in range(cues)
+    )
+    return ("WEBVTT\n\n" if fmt == "vtt" else "") + body
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt", "text"])
+def test_every_format_holds_at_most_the_json_cap_and_stops_reading_past_it(fmt: str) -> None:
+    assert len(parse_transcript(_many(fmt, MOST_SEGMENTS), fmt)) == MOST_SEGMENTS
+    # A broken line after the cap is never reached: the cap is the error.
+    over = _many(fmt, MOST_SEGMENTS + 1) + "this line is broken\n"
+    with pytest.raises(TranscriptError, match=f"more than {MOST_SEGMENTS} segments"):
+        parse_transcript(over, fmt)
+
+
+def test_the_file_bounds_are_the_specs_bounds_on_json_transcripts() -> None:
+    spec = json.loads((Path(__file__).parents[2] / "spec" / "coaching.openapi.json").read_text())
+    schemas = spec["components"]["schemas"]
+    assert schemas["TranscriptInput"]["maxItems"] == MOST_SEGMENTS
+    assert schemas["TranscriptSegmentInput"]["properties"]["end"]["maximum"] == LONGEST_SECONDS

@@ -166,3 +166,54 @@ def test_reanalyse_queues_a_meeting_with_a_transcript(client, tenant: Tenant) ->
     assert response.status_code == 404
     response = client.post(f"/api/v1/meetings/{done.id}/analysis", headers=tenant.key_with("read"))
     assert response.status_code == 403
+
+
+def test_a_file_past_the_segment_cap_is_a_400_naming_it(client, tenant: Tenant) -> None:
+    meeting = tenant.meeting(status="pending", ended_at=None, duration_seconds=None)
+    lines = "".join(f"Dana: {n}\n" for n in range(20_001)).encode()
+    response = client.put(
+        f"/api/v1/meetings/{meeting.id}/transcript",
+        content=lines,
+        headers=tenant.headers | {"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": None,
+        "error": "transcript line 20001: more than 20000 segments; "
+        "a transcript holds at most 20000",
+        "meta": None,
+    }
+    got = client.get(f"/api/v1/meetings/{meeting.id}", headers=tenant.headers).json()["data"]
+    assert got["transcript"] == [] and got["status"] == "pending"
+
+
+def test_a_meeting_lasts_at_most_a_day_and_ends_on_a_date_time(client, tenant: Tenant) -> None:
+    for fields, field in [
+        ({"started_at": "0001-01-01T00:00:00Z", "ended_at": "9999-01-01T00:00:00Z"}, "ended_at"),
+        ({"ended_at": "2026-11-03T15:00:01Z"}, "ended_at"),
+        ({"started_at": "9999-12-31T23:59:00Z"}, "started_at"),
+    ]:
+        response = client.post(
+            "/api/v1/meetings", json=new_meeting(tenant, **fields), headers=tenant.headers
+        )
+        assert response.status_code == 400, (fields, response.text)
+        body = response.json()
+        assert body["error"].startswith(f"body field '{field}': ") and body["data"] is None
+    longest = new_meeting(tenant, ended_at="2026-11-03T15:00:00Z")
+    response = client.post("/api/v1/meetings", json=longest, headers=tenant.headers)
+    assert response.status_code == 200 and response.json()["data"]["duration_seconds"] == 86_400
+
+
+def test_a_file_running_past_a_day_is_a_400_naming_the_line(client, tenant: Tenant) -> None:
+    meeting = tenant.meeting(status="pending", ended_at=None, duration_seconds=None)
+    for hours in ("24", "600000", "999999999"):
+        vtt = f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nA: hi\n\n{hours}:00:00.000 --> "
+        vtt += f"{hours}:00:01.000\nB: hello\n"
+        response = client.put(
+            f"/api/v1/meetings/{meeting.id}/transcript",
+            content=vtt.encode(),
+            headers=tenant.headers | {"Content-Type": "text/vtt"},
+        )
+        assert response.status_code == 400, (hours, response.text)
+        assert response.json()["error"].startswith("transcript line 6: ends ")
+        assert "a transcript ends at most 86400 s in" in response.json()["error"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from tests.factories import SEGMENTS, Tenant, at
 
@@ -65,6 +66,23 @@ def test_filters_by_status_user_and_dates(client, tenant: Tenant) -> None:
         str(done.id),
         str(recent.id),
     }
+
+
+def test_lists_reach_the_first_and_last_months_python_holds(client, tenant: Tenant) -> None:
+    last = tenant.meeting(started_at=datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC))
+    first = tenant.meeting(started_at=datetime(1, 1, 1, tzinfo=UTC))
+    for path in ("/api/v1/meetings", "/api/v1/reports"):
+        for query, expected in [
+            ("", [last, first]),
+            ("from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.999999Z", [last, first]),
+            ("from=9999-12-15T00:00:00Z", [last]),
+            ("from=9999-12-31T23:59:59Z", []),
+            ("to=0001-01-01T00:00:00Z&limit=1", [first]),
+        ]:
+            response = client.get(f"{path}?{query}", headers=tenant.headers)
+            assert response.status_code == 200, (path, query, response.text)
+            if path == "/api/v1/meetings":
+                assert [m["id"] for m in response.json()["data"]] == [str(m.id) for m in expected]
 
 
 def test_bad_filters_are_400s_in_the_envelope(client, tenant: Tenant) -> None:
