@@ -263,7 +263,8 @@ class Report:
 
 def report(stage: Stage, tallies: dict[str, Tally], samples: list[Sample]) -> Report:
     restarts, timeouts = stage.restarts()
-    alone = [sample for sample in samples if sample[0] < stage.started]
+    # Alone: answered before the load began (one due just before it may wait behind the load).
+    alone = [(due, ms, status) for due, ms, status in samples if due + ms / 1000 < stage.started]
     loaded = [sample for sample in samples if sample[0] >= stage.started]
     return Report(tallies, loaded, restarts, timeouts, stored(stage), alone)
 
@@ -534,13 +535,11 @@ async def postgres_restart(stage: Stage, seconds: float, postgres: PrivatePostgr
     samples = await stage.watch(seconds, loads)
     result = report(stage, tallies, samples)
     began, ended = took
-    troubled = [due for due, _, status in samples if due >= began and status != 200]
+    # By when each GET was answered: a backlogged canary's GET due earlier may meet the outage.
+    answered = sorted((due + ms / 1000, status) for due, ms, status in samples)
+    troubled = [at_ for at_, status in answered if at_ >= began and status != 200]
     recovered = next(
-        (
-            due + latency / 1000
-            for due, latency, status in samples
-            if troubled and due > troubled[-1] and status == 200
-        ),
+        (at_ for at_, status in answered if troubled and at_ > troubled[-1] and status == 200),
         began,
     )
     result.extras += [
