@@ -113,17 +113,29 @@ class Server:
 
 @contextmanager
 def serving(
-    name: str, url: str, args: list[str], log: Path, ready: Request, workers: int
+    name: str,
+    url: str,
+    args: list[str],
+    log: Path,
+    ready: Request,
+    workers: int,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
+    """gunicorn under gunicorn.conf.py on a free port, limits and access log off unless `env`
+    says otherwise, once `ready` is answered below 500; stopped with SIGTERM."""
     port = free_port()
-    environment = os.environ | {
-        "WEB_CONCURRENCY": str(workers),
-        "MIRA_DATABASE_URL": url,
-        "MIRA_BIND": f"127.0.0.1:{port}",
-        "MIRA_RATE_LIMIT": "off",
-        "MIRA_ACCESS_LOG": "",
-        "MIRA_LOG_LEVEL": "warning",
-    }
+    environment = (
+        os.environ
+        | {
+            "WEB_CONCURRENCY": str(workers),
+            "MIRA_DATABASE_URL": url,
+            "MIRA_BIND": f"127.0.0.1:{port}",
+            "MIRA_RATE_LIMIT": "off",
+            "MIRA_ACCESS_LOG": "",
+            "MIRA_LOG_LEVEL": "warning",
+        }
+        | (env or {})
+    )
     command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", *args]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=output)
