@@ -59,7 +59,7 @@ class Worker:
                 base_seconds=settings.webhook_retry_base_seconds,
                 allow_private=settings.webhook_allow_private,
             ),
-            telephony=Simulator(settings.simulator_seconds),
+            telephony=Simulator(runtime.sessions, settings.simulator_seconds),
         )
 
     def analyse_due_meetings(self) -> int:

@@ -133,10 +133,7 @@ def record_placement(session: Session, dial: Dial, placement: Placement) -> None
     if attempt is None or attempt.status != "initiate":
         return  # the ring timeout (or the carrier, over HTTP) got there first
     attempt.provider_ref = placement.reference
-    attempt.script = [
-        {"event": event.event, "at": event.at.isoformat(), "details": event.details}
-        for event in placement.script
-    ]
+    attempt.script = [event.to_json() for event in placement.script]
     if placement.answer_by is not None:
         attempt.deadline_at = placement.answer_by
     refresh_due(attempt)
