@@ -70,9 +70,9 @@ class Settings:
     # How long a dial may ring without news from the carrier before it counts as `no-answer`,
     # unless the provider gives its own ring timeout at placement.
     ring_timeout_seconds: float = 120.0
-    # How long a worker has to place the dials it claimed and record them (placing all of them
-    # must take well under this). After that, any worker asks the provider about a dial still
-    # unrecorded, and places it only if it never was.
+    # How long a worker has to place the dials it claimed and record them. After that, any
+    # worker asks the provider about a dial still unrecorded, and places it only if it never
+    # was; a worker whose lease ran out places no more (one dial must take well under this).
     dial_lease_seconds: float = 30.0
 
     @classmethod

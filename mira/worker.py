@@ -100,8 +100,8 @@ class Worker:
         )
 
     def dial_due_calls(self) -> int:
-        """Claim due calls, and the intents dead workers left unrecorded, then place them once
-        the claim is committed (mira.dialer.claiming); an intent's dial is asked about first."""
+        """Claim due calls, and the intents dead workers left unrecorded, then place them while
+        the claim's lease lasts (mira.dialer.claiming); an intent's dial is asked about first."""
         settings, now = self.runtime.settings, self.clock()
         ring_timeout = timedelta(seconds=settings.ring_timeout_seconds)
         lease = timedelta(seconds=settings.dial_lease_seconds)
@@ -110,6 +110,8 @@ class Worker:
             dials = claim_due_calls(session, now, BATCH, ring_timeout, lease)
         placed: list[tuple[Dial, Placement]] = []
         for dial, asked in [(d, True) for d in unrecorded] + [(d, False) for d in dials]:
+            if self.clock() >= now + lease:
+                break  # the lease is over: placing now could race the worker that recovers it
             try:
                 found = self.telephony.find_dial(dial.token) if asked else None
             except Exception:

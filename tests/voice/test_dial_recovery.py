@@ -54,6 +54,22 @@ class Provider:
         return self.simulator.find_dial(token)
 
 
+@dataclass
+class Slow:
+    """A provider that takes `seconds` of our clock to place a dial (a carrier API that hangs)."""
+
+    provider: Provider
+    clock: Clock
+    seconds: float
+
+    def place(self, dial: Dial) -> Placement:
+        self.clock.advance(self.seconds)
+        return self.provider.place(dial)
+
+    def find_dial(self, token: str) -> Placement | None:
+        return self.provider.find_dial(token)
+
+
 def restarted(runtime: Runtime, clock: Clock, provider: Provider) -> Worker:
     """A new worker with a simulator of its own: nothing the killed one knew is in memory."""
     worker = loopback_worker(runtime)
@@ -80,6 +96,25 @@ def test_a_dial_its_worker_never_recorded_is_dialled_once(
     call = shop.call(call_id)
     assert call["status"] == "completed" and len(call["attempts"]) == 1
     assert shop.event_types(call_id) == COMPLETED
+
+
+def test_a_worker_past_its_lease_leaves_its_other_dials_to_the_next(
+    runtime: Runtime, shop: Shop, worker: Worker, clock: Clock
+) -> None:
+    """Placing them late could race the worker that found them unrecorded and asked first."""
+    provider = Provider(worker.telephony)
+    worker.telephony = Slow(provider, clock, runtime.settings.dial_lease_seconds)
+    assistant = shop.assistant()
+    calls = [
+        shop.initiate(request_for(CUSTOM_REQUEST, assistant, phoneNumber=number(0)))["callId"]
+        for _ in range(2)
+    ]
+    assert worker.dial_due_calls() == 2
+    assert provider.placed == calls[:1]
+    worker.telephony = provider
+    drive(worker, clock, lambda: all(ended(shop, call_id) for call_id in calls), step=10)
+    assert provider.placed == calls
+    assert all(shop.event_types(call_id) == COMPLETED for call_id in calls)
 
 
 def test_the_simulator_finds_a_dial_another_instance_placed(runtime: Runtime, clock: Clock) -> None:
