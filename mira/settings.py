@@ -81,6 +81,10 @@ class Settings:
     # How long a dial may ring without news from the carrier before it counts as `no-answer`,
     # unless the provider gives its own ring timeout at placement.
     ring_timeout_seconds: float = 120.0
+    # How long a worker has to place the dials it claimed and record them. After that, any
+    # worker asks the provider about a dial still unrecorded, and places it only if it never
+    # was; a worker whose lease ran out places no more (one dial must take well under this).
+    dial_lease_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -117,4 +121,5 @@ class Settings:
             livekit_api_secret=_env("MIRA_LIVEKIT_API_SECRET", "") or None,
             simulator_seconds=float(_env("MIRA_SIMULATOR_SECONDS", "1")),
             ring_timeout_seconds=float(_env("MIRA_RING_TIMEOUT_SECONDS", "120")),
+            dial_lease_seconds=float(_env("MIRA_DIAL_LEASE_SECONDS", "30")),
         )

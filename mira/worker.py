@@ -25,7 +25,7 @@ from mira.coach.pipeline import (
     score_roleplay,
 )
 from mira.dialer.attempts import advance_due_attempts, record_carrier_event
-from mira.dialer.claiming import claim_due_calls, record_placement
+from mira.dialer.claiming import claim_due_calls, claim_unrecorded_dials, record_placement
 from mira.dialer.simulator import Simulator
 from mira.dialer.telephony import Dial, Placement, Telephony
 from mira.runtime import Runtime
@@ -59,7 +59,7 @@ class Worker:
                 base_seconds=settings.webhook_retry_base_seconds,
                 allow_private=settings.webhook_allow_private,
             ),
-            telephony=Simulator(settings.simulator_seconds),
+            telephony=Simulator(runtime.sessions, settings.simulator_seconds),
         )
 
     def analyse_due_meetings(self) -> int:
@@ -100,14 +100,25 @@ class Worker:
         )
 
     def dial_due_calls(self) -> int:
-        """Claim due calls, then place them once the claim is committed (mira.dialer.claiming)."""
+        """Claim due calls, and the intents dead workers left unrecorded, then place them while
+        the claim's lease lasts (mira.dialer.claiming); an intent's dial is asked about first."""
+        settings, now = self.runtime.settings, self.clock()
+        ring_timeout = timedelta(seconds=settings.ring_timeout_seconds)
+        lease = timedelta(seconds=settings.dial_lease_seconds)
         with self.runtime.sessions.begin() as session:
-            ring_timeout = timedelta(seconds=self.runtime.settings.ring_timeout_seconds)
-            dials = claim_due_calls(session, self.clock(), BATCH, ring_timeout)
+            unrecorded = claim_unrecorded_dials(session, now, BATCH, ring_timeout, lease)
+            dials = claim_due_calls(session, now, BATCH, ring_timeout, lease)
         placed: list[tuple[Dial, Placement]] = []
-        for dial in dials:
+        for dial, asked in [(d, True) for d in unrecorded] + [(d, False) for d in dials]:
+            if self.clock() >= now + lease:
+                break  # the lease is over: placing now could race the worker that recovers it
             try:
-                placed.append((dial, self.telephony.place(dial)))
+                found = self.telephony.find_dial(dial.token) if asked else None
+            except Exception:
+                log.exception("asking about the dial of call %s failed", dial.call_id)
+                continue  # asked again once the lease runs out
+            try:
+                placed.append((dial, self.telephony.place(dial) if found is None else found))
             except Exception as exc:
                 log.exception("placing call %s failed", dial.call_id)
                 reason = f"the carrier refused the dial: {type(exc).__name__}"
@@ -123,7 +134,7 @@ class Worker:
         with self.runtime.sessions.begin() as session:
             for dial, placement in placed:
                 record_placement(session, dial, placement)
-        return len(dials)
+        return len(unrecorded) + len(dials)
 
     def advance_attempts(self) -> int:
         with self.runtime.sessions.begin() as session:

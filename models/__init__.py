@@ -17,7 +17,15 @@ from models.tallies import (
 )
 from models.templates import Template
 from models.tenancy import ApiKey, Organization, User
-from models.voice import Assistant, Call, CallAttempt, CallEvent, VoiceKeyPair, Workspace
+from models.voice import (
+    Assistant,
+    Call,
+    CallAttempt,
+    CallEvent,
+    SimulatedDial,
+    VoiceKeyPair,
+    Workspace,
+)
 from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "Call",
     "CallAttempt",
     "CallEvent",
+    "SimulatedDial",
     "VoiceKeyPair",
     "Workspace",
     "ApiKey",

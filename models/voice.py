@@ -140,6 +140,20 @@ class CallAttempt(Base):
     transcript: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
+class SimulatedDial(Base):
+    """A dial the `simulator` provider placed: its own call log, as a carrier keeps one, written
+    in its own transaction and never joined to ours (mira.dialer.simulator)."""
+
+    __tablename__ = "simulated_dials"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime]
+    # The timeline the simulator chose at placement: `{event, at, details}`, oldest first.
+    script: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    answer_by: Mapped[datetime | None]
+
+
 class CallEvent(Base):
     """An event of a call as its callbackUrl receives it (the `event.data`), numbered in order."""
 

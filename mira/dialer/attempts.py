@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mira.db import claimable
@@ -34,6 +34,9 @@ from models import Assistant, Call, CallAttempt
 
 ACTIVE = ("initiate", "in-progress")
 RING_TIMED_OUT = "no answer reported by the carrier before the ring timeout"
+# An intent: claimed, its dial maybe placed, nothing recorded or reported yet. It is due when its
+# lease runs out, and then the dialer's (mira.dialer.claiming), not the timeline's.
+UNRECORDED = and_(CallAttempt.status == "initiate", CallAttempt.provider_ref.is_(None))
 
 
 def refresh_due(attempt: CallAttempt) -> None:
@@ -240,7 +243,7 @@ def advance_due_attempts(session: Session, now: datetime, limit: int) -> int:
     """Play the due part of up to `limit` attempts' scripts; other workers skip these rows."""
     due = (
         select(CallAttempt)
-        .where(CallAttempt.due_at <= now)
+        .where(CallAttempt.due_at <= now, not_(UNRECORDED))
         .order_by(CallAttempt.due_at, CallAttempt.call_id, CallAttempt.number)
         .limit(limit)
     )

@@ -8,8 +8,10 @@ its `concurrentCallCount` waits, and so do the calls of a prepaid workspace past
 it either wins or finds the call in progress (decision 36).
 
 A dial is placed with the provider only after the transaction that claimed it commits, and its
-placement is recorded in another: a carrier never hears of a dial the database forgot, and a
-worker that dies in between leaves an attempt that the ring timeout ends as `no-answer`.
+placement is recorded in another: a carrier never hears of a dial the database forgot. The
+claimed attempt is the intent, leased to its worker; a worker that dies before recording leaves
+an intent whose lease runs out, and the next worker to find it asks the provider about the dial
+by its token, records it if it was placed and places it if not: one dial per attempt.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mira.db import claimable
-from mira.dialer.attempts import refresh_due
+from mira.dialer.attempts import UNRECORDED, refresh_due
 from mira.dialer.capacity import release_slot, take_slot
 from mira.dialer.credits import may_dial
 from mira.dialer.slots import callee_zone, next_opening
@@ -47,8 +49,25 @@ def _start(session: Session, call: Call, now: datetime) -> bool:
     return True
 
 
+def _dial_of(call: Call, assistant: Assistant, number: int, now: datetime) -> Dial:
+    return Dial(
+        call_id=call.id,
+        attempt_number=number,
+        phone_number=call.phone_number,
+        variant=assistant.variant,
+        payload=call.payload,
+        metadata=call.call_metadata,
+        placed_at=now,
+    )
+
+
 def _dial(
-    session: Session, call: Call, assistant: Assistant, now: datetime, ring_timeout: timedelta
+    session: Session,
+    call: Call,
+    assistant: Assistant,
+    now: datetime,
+    ring_timeout: timedelta,
+    lease: timedelta,
 ) -> Dial | None:
     if not take_slot(session, assistant.id):
         return None  # at its cap: the call waits, still due
@@ -62,27 +81,19 @@ def _dial(
         status="initiate",
         started_at=now,
         deadline_at=now + ring_timeout,
+        due_at=now + lease,  # unrecorded by then: another worker asks the provider
     )
-    refresh_due(attempt)
     call.attempts.append(attempt)
     record_event(session, call, "call.initiate", now)
-    return Dial(
-        call_id=call.id,
-        attempt_number=number,
-        phone_number=call.phone_number,
-        variant=assistant.variant,
-        payload=call.payload,
-        metadata=call.call_metadata,
-        placed_at=now,
-    )
+    return _dial_of(call, assistant, number, now)
 
 
 def claim_due_calls(
-    session: Session, now: datetime, limit: int, ring_timeout: timedelta
+    session: Session, now: datetime, limit: int, ring_timeout: timedelta, lease: timedelta
 ) -> list[Dial]:
-    """Start up to `limit` due calls; the dials to place once this transaction commits. Each
-    counts as `no-answer` after `ring_timeout` unless its placement says otherwise (decision 49).
-    Other workers skip the rows held here."""
+    """Start up to `limit` due calls; the dials to place once this transaction commits, within
+    `lease`. Each counts as `no-answer` after `ring_timeout` unless its placement says otherwise
+    (decision 49). Other workers skip the rows held here."""
     open_assistants = select(Assistant.id).where(
         Assistant.archived_at.is_(None), Assistant.active_calls < Assistant.call_cap
     )
@@ -122,8 +133,40 @@ def claim_due_calls(
         opening = next_opening(call_settings(assistant)["slots"], zone, now)
         if opening > now:
             call.next_attempt_at = opening  # deferred, not skipped
-        elif (dial := _dial(session, call, assistant, now, ring_timeout)) is not None:
+        elif (dial := _dial(session, call, assistant, now, ring_timeout, lease)) is not None:
             dials.append(dial)
+    return dials
+
+
+def claim_unrecorded_dials(
+    session: Session, now: datetime, limit: int, ring_timeout: timedelta, lease: timedelta
+) -> list[Dial]:
+    """Up to `limit` intents whose lease ran out unrecorded, leased again to this worker: the
+    dials to ask the provider about once this transaction commits, and to place only if it never
+    heard of them. The ring timeout counts from now, as a dial placed now would."""
+    stale = (
+        select(CallAttempt)
+        .where(UNRECORDED, CallAttempt.due_at <= now)
+        .order_by(CallAttempt.due_at, CallAttempt.call_id, CallAttempt.number)
+        .limit(limit)
+    )
+    attempts = session.scalars(claimable(session, stale)).all()
+    calls = {
+        call.id: call
+        for call in session.scalars(
+            select(Call).where(Call.id.in_({attempt.call_id for attempt in attempts}))
+        )
+    }
+    assistant_ids = {call.assistant_id for call in calls.values()}
+    assistants = {
+        assistant.id: assistant
+        for assistant in session.scalars(select(Assistant).where(Assistant.id.in_(assistant_ids)))
+    }
+    dials = []
+    for attempt in attempts:
+        attempt.due_at, attempt.deadline_at = now + lease, now + ring_timeout
+        call = calls[attempt.call_id]
+        dials.append(_dial_of(call, assistants[call.assistant_id], attempt.number, now))
     return dials
 
 
@@ -133,10 +176,7 @@ def record_placement(session: Session, dial: Dial, placement: Placement) -> None
     if attempt is None or attempt.status != "initiate":
         return  # the ring timeout (or the carrier, over HTTP) got there first
     attempt.provider_ref = placement.reference
-    attempt.script = [
-        {"event": event.event, "at": event.at.isoformat(), "details": event.details}
-        for event in placement.script
-    ]
+    attempt.script = [event.to_json() for event in placement.script]
     if placement.answer_by is not None:
         attempt.deadline_at = placement.answer_by
     refresh_due(attempt)

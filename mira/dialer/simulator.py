@@ -14,6 +14,13 @@ seconds per simulated second), and the whole timeline is returned at placement a
 | 5 | answered; the customer asks to be called back in an hour (rescheduled) |
 | 6 | answered; the customer keeps talking until `maxCallDuration` (timeout) |
 | 7 | the number is on a do-not-disturb list (skip) |
+
+Like a carrier, it keeps a log of the dials it placed (`SimulatedDial`), committed in a
+transaction of its own before `place` returns, and `find_dial` answers from that log alone, so a
+dial placed by a worker that was killed since is found from any process. That is all it honestly
+knows: a dial whose log entry never committed never happened, as a carrier request that never
+arrived. The log admits one dial per token; a second is refused, so a double dial cannot pass
+unseen.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from mira.dialer.telephony import CarrierEvent, Dial, Placement
+from models import SimulatedDial
 
 RING = 5.0
 # The simulated carrier's own ring timeout: every outcome is reported well before it.
@@ -82,9 +92,33 @@ def transcript(dial: Dial, conversation: str) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Simulator:
+    # Its call log's connections; the dialer's transactions are never the log's.
+    sessions: sessionmaker[Session]
     seconds: float = 1.0
 
     def place(self, dial: Dial) -> Placement:
+        placement = self._timeline(dial)
+        with self.sessions.begin() as session:
+            session.add(
+                SimulatedDial(
+                    token=dial.token,
+                    reference=placement.reference,
+                    placed_at=dial.placed_at,
+                    script=[event.to_json() for event in placement.script],
+                    answer_by=placement.answer_by,
+                )
+            )
+        return placement
+
+    def find_dial(self, token: str) -> Placement | None:
+        with self.sessions.begin() as session:
+            placed = session.get(SimulatedDial, token)
+            if placed is None:
+                return None
+            script = [CarrierEvent.from_json(event) for event in placed.script]
+            return Placement(placed.reference, script, placed.answer_by)
+
+    def _timeline(self, dial: Dial) -> Placement:
         outcome = BY_DIGIT[dial.phone_number[-1]]
         reference = f"sim-{dial.call_id}-{dial.attempt_number}"
 

@@ -22,6 +22,7 @@ class HttpCarrier:
     runtime: Runtime
     # What another connection saw of each dial's call and attempt when it was placed.
     seen: list[tuple[str | None, str | None]] = field(default_factory=list)
+    placed: dict[str, Placement] = field(default_factory=dict)
 
     def place(self, dial: Dial) -> Placement:
         with self.runtime.sessions.begin() as session:
@@ -30,12 +31,20 @@ class HttpCarrier:
             self.seen.append(
                 (call and call.status, attempt and attempt.status),
             )
-        return Placement(f"carrier-{dial.call_id}-{dial.attempt_number}")
+        placement = Placement(f"carrier-{dial.call_id}-{dial.attempt_number}")
+        self.placed[dial.token] = placement
+        return placement
+
+    def find_dial(self, token: str) -> Placement | None:
+        return self.placed.get(token)
 
 
 class RefusingCarrier:
     def place(self, dial: Dial) -> Placement:
         raise ConnectionError("carrier API unreachable")
+
+    def find_dial(self, token: str) -> Placement | None:
+        return None
 
 
 def slots_in_use(runtime: Runtime, assistant: str) -> int:

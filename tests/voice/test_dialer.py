@@ -29,7 +29,7 @@ from tests.voice.calling import (
 )
 from tests.voice.dialing import Clock, dial_each, drive, ended, number, set_call_settings, verify
 
-RING = timedelta(seconds=120)
+RING, LEASE = timedelta(seconds=120), timedelta(seconds=30)
 DIALLED = ["call.initiate"]
 TALKED = ["call.in-progress", "call.ended", "call.completed", "end-of-call"]
 OUTCOMES = {
@@ -295,7 +295,7 @@ def test_an_abort_racing_a_claim_on_postgresql(
 
     # The claim holds the call first: the abort waits for it, then is refused.
     with runtime.sessions.begin() as session:
-        assert len(claim_due_calls(session, clock.now, 1, RING)) == 1
+        assert len(claim_due_calls(session, clock.now, 1, RING, LEASE)) == 1
         thread = abort_in_thread(call_ids[0])
         thread.join(0.3)
         assert thread.is_alive()
@@ -305,9 +305,9 @@ def test_an_abort_racing_a_claim_on_postgresql(
     with runtime.sessions.begin() as session:
         abort_call(session, org, shop.workspace, call_ids[1], clock.now)
         with runtime.sessions.begin() as other:
-            assert claim_due_calls(other, clock.now, 1, RING) == []
+            assert claim_due_calls(other, clock.now, 1, RING, LEASE) == []
     with runtime.sessions.begin() as session:
-        assert claim_due_calls(session, clock.now, 1, RING) == []
+        assert claim_due_calls(session, clock.now, 1, RING, LEASE) == []
     assert shop.call(call_ids[1])["status"] == "aborted"
     assert shop.call(call_ids[1])["attempts"] == []
 
