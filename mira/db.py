@@ -76,6 +76,8 @@ def make_engine(settings: Settings) -> Engine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        # The web workers' limiter counts through this pool, in threads: bounded as requests are.
+        pool_timeout=settings.db_pool_timeout,
         **JSON_CODEC,
     )
     event.listen(engine, "connect", _tune_postgresql)
