@@ -126,7 +126,7 @@ def initiate_call(
     callback_url = body.get("callbackUrl")
     if callback_url is not None:
         try:
-            check_receiver_url(callback_url, allow_private, resolve=False)
+            check_receiver_url(callback_url, allow_private)
         except UnsafeReceiver as exc:
             raise BadRequest(f"body field 'callbackUrl': {exc}") from None
     reasons = validation_errors(body["phoneNumber"], assistant, body.get("payload"))
