@@ -485,3 +485,54 @@ def test_a_web_call_is_a_livekit_token_for_a_room_of_its_own(
             "/v2/call/web", json={"assistant": assistant_id}, headers=shop.headers
         )
         assert refused.status_code == status
+
+
+def nested(depth: int) -> Any:
+    """Objects nested `depth` deep, counting the outermost."""
+    return {"level": nested(depth - 1)} if depth > 1 else {"level": "deepest"}
+
+
+ROOMY = {
+    **{f"key{i}": "x" * 2000 for i in range(62)},
+    "list": [1, 2.5, True, None, "x" * 2000, [[1]], {"a": {"b": None}}] + ["y"] * 93,
+    "deep": nested(3),
+}
+TOO_BIG = {
+    "deeper than four levels": {"payload": nested(5), "metadata": {"order": nested(4)}},
+    "65 keys": {f"key{i}": i for i in range(65)},
+    "a 2,001-character string": {"notes": "x" * 2001},
+    "a list of 101 items": {"items": list(range(101))},
+    "101 items one level down": {"order": {"items": list(range(101))}},
+    "a NUL": {"notes": "a\u0000b"},
+}
+
+
+@pytest.mark.parametrize("field", ["payload", "metadata"])
+def test_free_form_objects_up_to_their_bounds_are_queued(shop: Shop, field: str) -> None:
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), **{field: ROOMY})
+    call = shop.call(shop.initiate(body)["callId"])
+    assert call[field] == ROOMY
+
+
+@pytest.mark.parametrize("field", ["payload", "metadata"])
+@pytest.mark.parametrize("case", TOO_BIG)
+def test_free_form_objects_beyond_their_bounds_are_a_400(shop: Shop, field: str, case: str) -> None:
+    value = TOO_BIG[case]
+    if case == "deeper than four levels":
+        value = value[field]
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), **{field: value})
+    response = shop.client.post(INITIATE, json=body, headers=shop.headers)
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert set(answer) == {"code", "message"} and answer["code"] == 400
+    assert answer["message"].startswith(f"body field '{field}"), answer
+
+
+@pytest.mark.parametrize("field", ["payload", "metadata"])
+def test_a_web_calls_free_form_objects_are_bounded_too(
+    strict_client: TestClient, shop: Shop, field: str
+) -> None:
+    body = {"assistant": shop.assistant(), field: {"order": nested(4)}}
+    response = strict_client.post("/v2/call/web", json=body, headers=shop.headers)
+    assert response.status_code == 400 and response.json()["code"] == 400
+    assert response.json()["message"].startswith(f"body field '{field}")
