@@ -536,3 +536,24 @@ def test_a_web_calls_free_form_objects_are_bounded_too(
     response = strict_client.post("/v2/call/web", json=body, headers=shop.headers)
     assert response.status_code == 400 and response.json()["code"] == 400
     assert response.json()["message"].startswith(f"body field '{field}")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (
+            {"order": nested(4)},
+            "body field 'metadata.order.level.level.level': {'level': 'deepest'} is not of type"
+            " 'string', 'number', 'boolean'",
+        ),
+        ({"notes": "a\u0000b"}, "body field 'metadata.notes': 'a\\x00b' does not match"),
+        ({"notes": "x" * 2001}, f"body field 'metadata.notes': '{'x' * 2001}' is too long"),
+    ],
+)
+def test_a_free_form_value_out_of_bounds_is_named_by_what_is_wrong(
+    shop: Shop, metadata: dict[str, Any], message: str
+) -> None:
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), metadata=metadata)
+    response = shop.client.post(INITIATE, json=body, headers=shop.headers)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(message)
