@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+import orjson
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
@@ -18,7 +19,7 @@ from mira.app import create_app
 from mira.db import session_scope
 from mira.runtime import Runtime
 from mira.settings import Settings
-from mira.voice.calls import initiate_call
+from mira.voice.calls import METADATA_MAX_BYTES, initiate_call
 from models import Call
 from models.base import utcnow
 from tests.voice.calling import (
@@ -507,11 +508,26 @@ TOO_BIG = {
 }
 
 
-@pytest.mark.parametrize("field", ["payload", "metadata"])
-def test_free_form_objects_up_to_their_bounds_are_queued(shop: Shop, field: str) -> None:
-    body = request_for(CUSTOM_REQUEST, shop.assistant(), **{field: ROOMY})
+def test_a_payload_up_to_its_bounds_is_queued(shop: Shop) -> None:
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), payload=ROOMY)
     call = shop.call(shop.initiate(body)["callId"])
-    assert call[field] == ROOMY
+    assert call["payload"] == ROOMY
+
+
+def test_metadata_copied_into_every_event_is_at_most_16_kib(shop: Shop) -> None:
+    metadata: dict[str, Any] = {f"key{i}": "x" * 2000 for i in range(8)}
+    metadata["pad"] = "x" * (METADATA_MAX_BYTES - len(orjson.dumps(metadata)) - len(',"pad":""'))
+    assert len(orjson.dumps(metadata)) == METADATA_MAX_BYTES
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), metadata=metadata)
+    assert shop.call(shop.initiate(body)["callId"])["metadata"] == metadata
+
+    metadata["pad"] += "x"
+    response = shop.client.post(INITIATE, json={**body, "metadata": metadata}, headers=shop.headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": 400,
+        "message": "body field 'metadata': larger than 16384 bytes as JSON",
+    }
 
 
 @pytest.mark.parametrize("field", ["payload", "metadata"])
