@@ -75,23 +75,47 @@ def _is_tag(error: ValidationError) -> bool:
     return error.validator == "enum" and len(error.validator_value) == 1
 
 
+def _misses(error: ValidationError) -> bool:
+    """Whether a variant's error says the client meant another variant: its tag does not match,
+    or its `type` does not match the value itself (a string is not the object variant)."""
+    if _is_tag(error):
+        return True
+    if error.relative_path:
+        return False
+    if error.validator in ("anyOf", "oneOf"):
+        return all(_misses(inner) for inner in error.context)
+    return bool(error.validator == "type")
+
+
+def _types(error: ValidationError) -> list[str]:
+    if error.validator in ("anyOf", "oneOf"):
+        return [kind for inner in error.context for kind in _types(inner)]
+    return [repr(error.validator_value)] if error.validator == "type" else []
+
+
 def _in_chosen_variant(error: ValidationError) -> ValidationError:
     """For a body matching none of a `oneOf`/`anyOf`, the error inside the variant it chose.
 
-    A variant whose tag (a single-value `enum`, such as `variant` or `variant.type`) does not match
-    is not the one the client meant; when no tag matches, the tag is the error. Otherwise the
-    message would name no field and repeat the whole body.
+    A variant whose tag (a single-value `enum`, such as `variant` or `variant.type`) or type does
+    not match is not the one the client meant; when no tag matches, the tag is the error, and
+    when no type does, the type. Otherwise the message would name no field and repeat the whole
+    body.
     """
-    while error.validator in ("oneOf", "anyOf") and error.context:
+    while error.validator in ("anyOf", "oneOf") and error.context:
         variants: dict[Any, list[ValidationError]] = {}
         for inner in error.context:
             variants.setdefault(inner.relative_schema_path[0], []).append(inner)
-        chosen = [errors for errors in variants.values() if not any(map(_is_tag, errors))]
+        chosen = [errors for errors in variants.values() if not any(map(_misses, errors))]
         tags = [inner for inner in error.context if _is_tag(inner)]
         if not chosen and len(tags) == len(variants):
             allowed = [tag.validator_value[0] for tag in tags]
             return ValidationError(
                 f"{tags[0].instance!r} is not one of {allowed}", path=tags[0].absolute_path
+            )
+        if not chosen and not tags:
+            kinds = ", ".join(_types(error))
+            return ValidationError(
+                f"{error.instance!r} is not of type {kinds}", path=error.absolute_path
             )
         error = best_match(chosen[0] if len(chosen) == 1 else error.context)
     return error

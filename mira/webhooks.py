@@ -18,11 +18,13 @@ import random
 import socket
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 import orjson
 from sqlalchemy import exists, or_, select, update
@@ -45,11 +47,11 @@ class Unsignable(ValueError):
     pass
 
 
-def check_receiver_url(url: str, allow_private: bool, resolve: bool) -> None:
+def check_receiver_url(url: str, allow_private: bool) -> None:
     """https only, and never this machine or a private network, unless the operator allows it.
 
-    With `resolve`, the host's addresses are looked up too (at delivery time, so that a name that
-    later points inside the network is still refused).
+    A host name's addresses are checked when a delivery connects (`delivery_client`), so that a
+    name that later points inside the network is still refused.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -59,17 +61,21 @@ def check_receiver_url(url: str, allow_private: bool, resolve: bool) -> None:
     if parts.scheme != "https":
         raise UnsafeReceiver("must use https")
     host = parts.hostname.rstrip(".")
-    # Without `resolve`, numeric hosts are still read the way the resolver reads them, so that
-    # 127.1 or 2130706433 is seen to be 127.0.0.1.
-    flags = 0 if resolve else socket.AI_NUMERICHOST
+    # Numeric hosts are read the way the resolver reads them, so that 127.1 or 2130706433 is seen
+    # to be 127.0.0.1.
     try:
-        addresses = [
-            str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443, flags=flags)
-        ]
-    except socket.gaierror as exc:
-        if resolve:
-            raise UnsafeReceiver(f"cannot resolve {host}: {exc}") from None
-        addresses = []  # a name: checked when a delivery resolves it
+        addresses = _addresses(host, parts.port or 443, socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        addresses = []  # a name: checked when a delivery connects to it
+    _refuse_inside(host, addresses)
+
+
+def _addresses(host: str, port: int, flags: int = 0) -> list[str]:
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=flags)
+    return [str(info[4][0]) for info in found]
+
+
+def _refuse_inside(host: str, addresses: list[str]) -> None:
     for address in [host, *addresses]:
         if address == "localhost" or address.endswith(".localhost"):
             raise UnsafeReceiver("must not point at this machine")
@@ -79,6 +85,54 @@ def check_receiver_url(url: str, allow_private: bool, resolve: bool) -> None:
             continue
         if not ip.is_global:
             raise UnsafeReceiver(f"must not point at a private or loopback address ({ip})")
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Resolves a receiver's name once and connects to an address it checked.
+
+    Checking one answer and letting the connection resolve again would let a name with a zero
+    TTL pass the check and then connect inside (DNS rebinding). The URL keeps its host name, so
+    the Host header, the TLS server name and the certificate check are the name's, and a pooled
+    connection serves only that name.
+    """
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = _addresses(host, port)
+        except socket.gaierror as exc:
+            raise UnsafeReceiver(f"cannot resolve {host}: {exc}") from None
+        _refuse_inside(host, addresses)
+        failure: Exception = httpcore.ConnectError(f"no address of {host} answered")
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+
+def delivery_client(timeout: float, allow_private: bool) -> httpx.Client:
+    """The worker's client: unless private receivers are allowed, it connects only to checked
+    addresses (and so through no proxy from the environment, which would resolve names itself)."""
+    if allow_private:
+        return httpx.Client(timeout=timeout)
+    transport = httpx.HTTPTransport()
+    # httpx takes no network backend, so its pool is rebuilt with one (and httpx's default limits).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=5.0,
+        network_backend=_CheckedBackend(),
+    )
+    return httpx.Client(transport=transport, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -230,7 +284,7 @@ def attempt_delivery(
     error: str | None = None
     try:
         url, headers = _request(session, delivery, secret_key, now, body)
-        check_receiver_url(url, policy.allow_private, resolve=True)
+        check_receiver_url(url, policy.allow_private)
         response = client.post(url, content=body, headers=headers)
         status_code = response.status_code
         if not response.is_success:

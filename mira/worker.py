@@ -30,7 +30,7 @@ from mira.dialer.simulator import Simulator
 from mira.dialer.telephony import Dial, Placement, Telephony
 from mira.runtime import Runtime
 from mira.voice.assistants import apply_due_updates
-from mira.webhooks import RetryPolicy, deliver_due
+from mira.webhooks import RetryPolicy, deliver_due, delivery_client
 from models.base import utcnow
 
 log = logging.getLogger("mira.worker")
@@ -53,7 +53,7 @@ class Worker:
         return cls(
             runtime=runtime,
             analyser=Analyser.from_settings(settings),
-            client=httpx.Client(timeout=settings.webhook_timeout),
+            client=delivery_client(settings.webhook_timeout, settings.webhook_allow_private),
             policy=RetryPolicy(
                 max_attempts=settings.webhook_max_attempts,
                 base_seconds=settings.webhook_retry_base_seconds,

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import random
+import socket
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpcore
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.testclient import TestClient
 
 from mira.runtime import Runtime
 from mira.timestamps import parse_timestamp
-from mira.webhooks import RetryPolicy, UnsafeReceiver, check_receiver_url, deliver_due, emit_event
+from mira.webhooks import (
+    RetryPolicy,
+    UnsafeReceiver,
+    check_receiver_url,
+    deliver_due,
+    delivery_client,
+    emit_event,
+)
 from models import WebhookSubscription
 from models.base import utcnow
 from tests.factories import SEGMENTS, Tenant
@@ -257,25 +266,109 @@ LOOPBACK_OR_PRIVATE = [
 ]
 
 
-@pytest.mark.parametrize("resolve", [False, True])
 @pytest.mark.parametrize("url", LOOPBACK_OR_PRIVATE)
-def test_private_and_loopback_receivers_are_refused(url: str, resolve: bool) -> None:
+def test_private_and_loopback_receivers_are_refused(url: str) -> None:
     with pytest.raises(UnsafeReceiver, match="this machine|private or loopback"):
-        check_receiver_url(url, allow_private=False, resolve=resolve)
-    check_receiver_url(url, allow_private=True, resolve=resolve)
+        check_receiver_url(url, allow_private=False)
+    check_receiver_url(url, allow_private=True)
 
 
 def test_localhost_names_are_refused_without_resolving() -> None:
     with pytest.raises(UnsafeReceiver, match="this machine"):
-        check_receiver_url("https://api.localhost/hook", allow_private=False, resolve=False)
+        check_receiver_url("https://api.localhost/hook", allow_private=False)
 
 
 @pytest.mark.parametrize(
-    "url", ["https://localhost:8443/hook", "https://127.1/hook", "https://2130706433/hook"]
+    "url",
+    [
+        *LOOPBACK_OR_PRIVATE,
+        "https://localhost:8443/hook",
+        "https://127.1/hook",
+        "https://2130706433/hook",
+    ],
 )
-def test_names_resolving_to_loopback_are_refused_at_delivery(url: str) -> None:
-    with pytest.raises(UnsafeReceiver, match="this machine|private or loopback address"):
-        check_receiver_url(url, allow_private=False, resolve=True)
+def test_addresses_inside_are_refused_when_a_delivery_connects(url: str) -> None:
+    with delivery_client(1.0, allow_private=False) as http:
+        with pytest.raises(UnsafeReceiver, match="this machine|private or loopback address"):
+            http.post(url)
+
+
+PUBLIC = "93.184.215.14"
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`rebind.example` answers a public address once, then 127.0.0.1 (a zero TTL); connecting to
+    the public address is recorded and refused, so that no test reaches the internet."""
+    resolve, connect = socket.getaddrinfo, httpcore.SyncBackend.connect_tcp
+    answers, connected = [PUBLIC], []
+
+    def getaddrinfo(host: str, port: Any, *args: Any, flags: int = 0, **kwargs: Any) -> Any:
+        if host == "rebind.example" and not flags & socket.AI_NUMERICHOST:
+            host = answers.pop() if answers else "127.0.0.1"
+        return resolve(host, port, *args, flags=flags, **kwargs)
+
+    def connect_tcp(backend: httpcore.SyncBackend, host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == PUBLIC:
+            connected.append(host)
+            raise httpcore.ConnectError("the tests reach no public address")
+        return connect(backend, host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
+    return connected
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_delivery_connects_to_the_address_it_checked_not_a_rebound_one(
+    client: TestClient, runtime: Runtime, tenant: Tenant, rebinding_dns: list[str]
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as inside:
+        inside.settimeout(0.2)
+        url = f"https://rebind.example:{inside.getsockname()[1]}/hook"
+        body = {"url": url, "events": ["report.completed"]}
+        response = client.post("/api/v1/webhooks/subscriptions", json=body, headers=tenant.headers)
+        subscription = response.json()["data"]
+        delivery_id = queue_test_event(client, tenant, subscription)
+        policy = RetryPolicy(base_seconds=0.05, allow_private=False)
+        with delivery_client(1.0, policy.allow_private) as http:
+            deliver_due(runtime.sessions, http, utcnow(), policy, random.Random(1), "unused", 1000)
+        with pytest.raises(TimeoutError):
+            inside.accept()  # nothing connected to 127.0.0.1
+    assert rebinding_dns == [PUBLIC]
+    (attempt,) = deliveries(client, tenant, subscription)[delivery_id]["attempts"]
+    assert attempt["error"].startswith("ConnectError")
+
+
+def test_a_checked_delivery_keeps_the_receivers_host_name(
+    monkeypatch: pytest.MonkeyPatch, rebinding_dns: list[str]
+) -> None:
+    """The name is resolved to a checked address, but the request still names the host."""
+    connect = httpcore.SyncBackend.connect_tcp
+    # The public address leads to this machine's receiver, as a route would.
+    monkeypatch.setattr(
+        httpcore.SyncBackend,
+        "connect_tcp",
+        lambda backend, host, *args, **kwargs: connect(backend, "127.0.0.1", *args, **kwargs),
+    )
+    with Receiver() as receiver, delivery_client(1.0, allow_private=False) as http:
+        port = receiver.url.rsplit(":", 1)[1]
+        assert http.post(f"http://rebind.example:{port}/hook", content=b"{}").status_code == 200
+    (received,) = receiver.received
+    assert received.headers["host"] == f"rebind.example:{port}"
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_delivery_to_an_allowed_private_receiver_names_its_host(
+    client: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    with Receiver() as receiver:
+        subscription, path = subscribe(client, tenant, receiver, ["report.completed"])
+        queue_test_event(client, tenant, subscription)
+        with delivery_client(1.0, allow_private=True) as http:
+            deliver_due(runtime.sessions, http, utcnow(), POLICY, random.Random(1), "unused", 1000)
+        (received,) = receiver.at(path)
+    assert received.headers["host"] == receiver.url.removeprefix("http://")
 
 
 @pytest.mark.parametrize(
@@ -289,13 +382,13 @@ def test_names_resolving_to_loopback_are_refused_at_delivery(url: str) -> None:
 )
 def test_only_absolute_https_urls(url: str, message: str) -> None:
     with pytest.raises(UnsafeReceiver, match=message):
-        check_receiver_url(url, allow_private=False, resolve=False)
+        check_receiver_url(url, allow_private=False)
 
 
 def test_public_receivers_pass() -> None:
-    check_receiver_url("https://93.184.215.14/hook", allow_private=False, resolve=True)
-    check_receiver_url("https://hooks.example.com/mira", allow_private=False, resolve=False)
-    check_receiver_url("http://127.0.0.1:8080/hook", allow_private=True, resolve=True)
+    check_receiver_url("https://93.184.215.14/hook", allow_private=False)
+    check_receiver_url("https://hooks.example.com/mira", allow_private=False)
+    check_receiver_url("http://127.0.0.1:8080/hook", allow_private=True)
 
 
 def test_retry_delays_grow_exponentially_with_full_jitter_and_a_cap() -> None:

@@ -75,7 +75,7 @@ def create_subscription(
     now: datetime,
 ) -> dict[str, Any]:
     try:
-        check_receiver_url(fields["url"], allow_private, resolve=False)
+        check_receiver_url(fields["url"], allow_private)
     except UnsafeReceiver as exc:
         raise BadRequest(f"body field 'url': {exc}") from None
     subscription = WebhookSubscription(

@@ -31,6 +31,8 @@ from models import Assistant, Call, CallAttempt, CallEvent
 from models.base import object_id
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# `metadata` is copied into every event of its call (decision 52); the schema bounds its shape.
+METADATA_MAX_BYTES = 16 * 1024
 # Before the dialer takes the call, and after an attempt that did not connect. A call waiting to
 # be tried again (`next_attempt_at` set) is abortable whatever its last attempt's status.
 ABORTABLE = (
@@ -113,6 +115,8 @@ def initiate_call(
     now: datetime,
 ) -> Initiated:
     """Queue the call, or store it `validation-failed`; a repeated key answers the first call."""
+    if len(orjson.dumps(body.get("metadata"))) > METADATA_MAX_BYTES:
+        raise BadRequest(f"body field 'metadata': larger than {METADATA_MAX_BYTES} bytes as JSON")
     workspace = workspace_id_of(session, organization_id, workspace_id)
     body_hash = request_hash(body)
     if idempotency_key is not None:
@@ -126,7 +130,7 @@ def initiate_call(
     callback_url = body.get("callbackUrl")
     if callback_url is not None:
         try:
-            check_receiver_url(callback_url, allow_private, resolve=False)
+            check_receiver_url(callback_url, allow_private)
         except UnsafeReceiver as exc:
             raise BadRequest(f"body field 'callbackUrl': {exc}") from None
     reasons = validation_errors(body["phoneNumber"], assistant, body.get("payload"))

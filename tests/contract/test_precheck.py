@@ -134,3 +134,31 @@ def test_nullable_is_spelt_as_json_schema() -> None:
         "type": ["string", "null"],
         "enum": ["a", None],
     }
+
+
+def _deep(depth: int) -> Any:
+    return {"a": _deep(depth - 1)} if depth > 1 else {"a": None}
+
+
+INITIATE = next(
+    schema for operation, schema, _ in DOCUMENTED if operation == "POST /v2/call/initiate"
+)
+CALL = {"phoneNumber": "+919876543210", "assistant": "69a57cdba3f3ab7e07cca1e4"}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "admitted"),
+    [
+        ({"a": "x" * 2000, "b": [1, 2.5, None, True, {"c": ["d"]}], "e": _deep(3)}, True),
+        ({f"k{i}": None for i in range(64)}, True),
+        ({"e": _deep(4)}, False),
+        ({f"k{i}": None for i in range(65)}, False),
+        ({"a": "x" * 2001}, False),
+        ({"a": list(range(101))}, False),
+        ({"a": "\u0000"}, False),
+    ],
+)
+def test_free_form_bounds_are_judged_alike(metadata: dict[str, Any], admitted: bool) -> None:
+    body = {**CALL, "metadata": metadata, "payload": metadata}
+    assert Precheck(INITIATE).admits(body) is admitted
+    assert _of_record(INITIATE).is_valid(body) is admitted

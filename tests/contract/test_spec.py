@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import re
 from pathlib import Path
 
 from openapi_spec_validator import validate
@@ -62,3 +63,50 @@ def test_no_request_or_response_model_is_restated_in_python() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             assert not {n.split(".")[0] for n in names} & forbidden, source
+
+
+def _unbounded(spec: dict, schema: dict, where: str, refs: tuple[str, ...] = ()) -> list[str]:  # type: ignore[type-arg]
+    """Where a request body may grow beyond its fields: an open object, a string or a list
+    without a bound, or a `$ref` that reaches itself (a depth without end)."""
+    ref = schema.get("$ref")
+    if ref is not None:
+        if ref in refs:
+            return [f"{where}: {ref} nests without end"]
+        target = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        return _unbounded(spec, target, ref.rsplit("/", 1)[-1], (*refs, ref))
+    found = []
+    kind, extra = schema.get("type"), schema.get("additionalProperties")
+    if kind == "object" and extra is not False:
+        if not isinstance(extra, dict) or "maxProperties" not in schema:
+            found.append(f"{where}: an open object without maxProperties and a value schema")
+    if kind == "string" and not {"maxLength", "enum", "format"} & set(schema):
+        if not {"*", "+"}.isdisjoint(re.sub(r"\\.", "", schema.get("pattern", "*"))):
+            found.append(f"{where}: a string without maxLength")
+    if kind == "array" and "maxItems" not in schema:
+        if not (schema.get("uniqueItems") and "enum" in _resolved(spec, schema["items"])):
+            found.append(f"{where}: a list without maxItems")
+    for key, value in schema.items():
+        if key in {"properties"}:
+            for name, inner in value.items():
+                found += _unbounded(spec, inner, f"{where}.{name}", refs)
+        elif key in {"items", "additionalProperties"} and isinstance(value, dict):
+            found += _unbounded(spec, value, f"{where}[]", refs)
+        elif key in {"anyOf", "oneOf", "allOf"}:
+            for inner in value:
+                found += _unbounded(spec, inner, where, refs)
+    return found
+
+
+def _resolved(spec: dict, schema: dict) -> dict:  # type: ignore[type-arg]
+    ref = schema.get("$ref")
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
+
+
+def test_every_request_body_is_bounded_in_size_and_depth() -> None:
+    for name in ("coaching.openapi.json", "voice.openapi.json"):
+        spec = json.loads((ROOT / "spec" / name).read_text())
+        for path, item in spec["paths"].items():
+            for method, op in item.items():
+                for media in op.get("requestBody", {}).get("content", {}).values():
+                    where = f"{name} {method} {path}"
+                    assert _unbounded(spec, media["schema"], where) == []

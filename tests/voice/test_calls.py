@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+import orjson
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
@@ -18,7 +19,7 @@ from mira.app import create_app
 from mira.db import session_scope
 from mira.runtime import Runtime
 from mira.settings import Settings
-from mira.voice.calls import initiate_call
+from mira.voice.calls import METADATA_MAX_BYTES, initiate_call
 from models import Call
 from models.base import utcnow
 from tests.voice.calling import (
@@ -485,3 +486,90 @@ def test_a_web_call_is_a_livekit_token_for_a_room_of_its_own(
             "/v2/call/web", json={"assistant": assistant_id}, headers=shop.headers
         )
         assert refused.status_code == status
+
+
+def nested(depth: int) -> Any:
+    """Objects nested `depth` deep, counting the outermost."""
+    return {"level": nested(depth - 1)} if depth > 1 else {"level": "deepest"}
+
+
+ROOMY = {
+    **{f"key{i}": "x" * 2000 for i in range(62)},
+    "list": [1, 2.5, True, None, "x" * 2000, [[1]], {"a": {"b": None}}] + ["y"] * 93,
+    "deep": nested(3),
+}
+TOO_BIG = {
+    "deeper than four levels": {"payload": nested(5), "metadata": {"order": nested(4)}},
+    "65 keys": {f"key{i}": i for i in range(65)},
+    "a 2,001-character string": {"notes": "x" * 2001},
+    "a list of 101 items": {"items": list(range(101))},
+    "101 items one level down": {"order": {"items": list(range(101))}},
+    "a NUL": {"notes": "a\u0000b"},
+}
+
+
+def test_a_payload_up_to_its_bounds_is_queued(shop: Shop) -> None:
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), payload=ROOMY)
+    call = shop.call(shop.initiate(body)["callId"])
+    assert call["payload"] == ROOMY
+
+
+def test_metadata_copied_into_every_event_is_at_most_16_kib(shop: Shop) -> None:
+    metadata: dict[str, Any] = {f"key{i}": "x" * 2000 for i in range(8)}
+    metadata["pad"] = "x" * (METADATA_MAX_BYTES - len(orjson.dumps(metadata)) - len(',"pad":""'))
+    assert len(orjson.dumps(metadata)) == METADATA_MAX_BYTES
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), metadata=metadata)
+    assert shop.call(shop.initiate(body)["callId"])["metadata"] == metadata
+
+    metadata["pad"] += "x"
+    response = shop.client.post(INITIATE, json={**body, "metadata": metadata}, headers=shop.headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": 400,
+        "message": "body field 'metadata': larger than 16384 bytes as JSON",
+    }
+
+
+@pytest.mark.parametrize("field", ["payload", "metadata"])
+@pytest.mark.parametrize("case", TOO_BIG)
+def test_free_form_objects_beyond_their_bounds_are_a_400(shop: Shop, field: str, case: str) -> None:
+    value = TOO_BIG[case]
+    if case == "deeper than four levels":
+        value = value[field]
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), **{field: value})
+    response = shop.client.post(INITIATE, json=body, headers=shop.headers)
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert set(answer) == {"code", "message"} and answer["code"] == 400
+    assert answer["message"].startswith(f"body field '{field}"), answer
+
+
+@pytest.mark.parametrize("field", ["payload", "metadata"])
+def test_a_web_calls_free_form_objects_are_bounded_too(
+    strict_client: TestClient, shop: Shop, field: str
+) -> None:
+    body = {"assistant": shop.assistant(), field: {"order": nested(4)}}
+    response = strict_client.post("/v2/call/web", json=body, headers=shop.headers)
+    assert response.status_code == 400 and response.json()["code"] == 400
+    assert response.json()["message"].startswith(f"body field '{field}")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (
+            {"order": nested(4)},
+            "body field 'metadata.order.level.level.level': {'level': 'deepest'} is not of type"
+            " 'string', 'number', 'boolean'",
+        ),
+        ({"notes": "a\u0000b"}, "body field 'metadata.notes': 'a\\x00b' does not match"),
+        ({"notes": "x" * 2001}, f"body field 'metadata.notes': '{'x' * 2001}' is too long"),
+    ],
+)
+def test_a_free_form_value_out_of_bounds_is_named_by_what_is_wrong(
+    shop: Shop, metadata: dict[str, Any], message: str
+) -> None:
+    body = request_for(CUSTOM_REQUEST, shop.assistant(), metadata=metadata)
+    response = shop.client.post(INITIATE, json=body, headers=shop.headers)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(message)
