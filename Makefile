@@ -28,12 +28,14 @@ test: $(BIN)/.installed
 ## Print coach throughput and `mira demo` wall time, and with MIRA_BENCH_POSTGRES_URL the
 ## dialer's calls and webhook deliveries per second with 1 and 4 workers on PostgreSQL, the
 ## server against its bare-Flask floor over HTTP at 1M meetings, and the lists' and team
-## statistics' latency at 10k, 100k and 1M meetings (these two need wrk; about 40 minutes).
+## statistics' latency at 10k, 100k and 1M meetings (these two need wrk; about 40 minutes), and
+## the adversarial run: slow clients, header bombs, floods, bursts, restarts and kills (8 minutes).
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.coach
 	$(BIN)/python -m bench.dialer
 	$(BIN)/python -m bench.http
 	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.hostile
 
 clean:
 	rm -rf $(VENV) mira.db mira.db-shm mira.db-wal
