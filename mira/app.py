@@ -123,5 +123,7 @@ def create_app(settings: Settings | None = None) -> MiraApp:
         apis=apis,
         max_body_bytes=settings.max_body_bytes,
         body_timeout_seconds=settings.body_timeout_seconds,
+        writes_in_flight=settings.writes_in_flight,
+        write_wait_seconds=settings.db_pool_timeout,
     )
     return app

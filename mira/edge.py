@@ -8,6 +8,8 @@ its `$ref`s, which generated clients name their types after), not Connexion's re
 
 The body is read whole here, within `body_timeout_seconds` (408 after), before security and the
 handler run: nothing downstream — a database connection above all — waits on a slow client.
+Then at most `writes_in_flight` requests other than GETs go on at once; the rest wait their turn
+(503 after `write_wait_seconds`), so that reads never queue behind a burst of writes.
 """
 
 from __future__ import annotations
@@ -83,11 +85,17 @@ class EdgeMiddleware:
         apis: Sequence[Api],
         max_body_bytes: int,
         body_timeout_seconds: float,
+        writes_in_flight: int,
+        write_wait_seconds: float,
     ) -> None:
         self.app = app
         self.apis = apis
         self.max_body_bytes = max_body_bytes
         self.body_timeout_seconds = body_timeout_seconds
+        # A burst of writes waits here, a few at a time, rather than as a hundred interleaved
+        # tasks on the loop that every read would queue behind; reads pass straight on.
+        self.writes = asyncio.Semaphore(writes_in_flight)
+        self.write_wait_seconds = write_wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,7 +129,23 @@ class EdgeMiddleware:
             except ClientGone:
                 return
             receive = _replaying(body, receive)
-        await self.app(scope, receive, send)
+        if scope["method"] == "GET":
+            await self.app(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(self.write_wait_seconds):
+                await self.writes.acquire()
+        except TimeoutError:
+            seconds = self.write_wait_seconds
+            message = (
+                f"The server is busy: no write could start within {seconds:g} s. Retry shortly."
+            )
+            await _answer(send, api, 503, message, {"Retry-After": "1"})
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.writes.release()
 
     def _refusal(self, api: Api, scope: Scope, path: str) -> tuple[int, str, dict[str, str]] | None:
         method: str = scope["method"]

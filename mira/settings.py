@@ -42,6 +42,9 @@ class Settings:
     db_pool_size: int = 10
     # A request that waits this long for a database connection answers 503 with Retry-After.
     db_pool_timeout: float = 3.0
+    # Requests other than GETs a web worker runs at once; the others wait (503 after the pool
+    # timeout), and reads go by them.
+    writes_in_flight: int = 4
     # An OpenAI-compatible chat-completions endpoint; unset means the built-in analyser only.
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -98,6 +101,7 @@ class Settings:
             log_level=_env("MIRA_LOG_LEVEL", "info"),
             db_pool_size=int(_env("MIRA_DB_POOL_SIZE", "10")),
             db_pool_timeout=float(_env("MIRA_DB_POOL_TIMEOUT", "3")),
+            writes_in_flight=int(_env("MIRA_WRITES_IN_FLIGHT", "4")),
             llm_base_url=_env("MIRA_LLM_BASE_URL", "") or None,
             llm_model=_env("MIRA_LLM_MODEL", "gpt-4o-mini"),
             llm_api_key=_env("MIRA_LLM_API_KEY", "") or None,

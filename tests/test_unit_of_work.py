@@ -127,3 +127,35 @@ def test_an_exhausted_pool_answers_503_and_holds_up_nothing(
 ) -> None:
     app = create_app(replace(settings, db_pool_size=1, db_pool_timeout=0.5))
     asyncio.run(_exhausted(app, tenant))
+
+
+async def _writes_past_the_gate(app: MiraApp, tenant: Tenant, database_url: str) -> None:
+    hold = _sqlite_writer_held if database_url.startswith("sqlite") else _postgresql_table_locked
+    release = hold(database_url)
+    async with _client(app) as client:
+        try:
+            stuck = asyncio.create_task(
+                client.post("/api/v1/templates", json=BODY, headers=tenant.headers)
+            )
+            await asyncio.sleep(0.1)
+            await _waiting_on_a_lock(database_url)
+            # The one write in flight holds the gate: the next waits, then is turned away.
+            turned_away = await client.post("/api/v1/templates", json=BODY, headers=tenant.headers)
+            read = await client.get("/api/v1/meetings", headers=tenant.headers)
+            assert not stuck.done()
+        finally:
+            release()
+        assert (await asyncio.wait_for(stuck, 15)).status_code == 200
+    assert read.status_code == 200
+    assert turned_away.status_code == 503
+    assert turned_away.headers["Retry-After"] == "1"
+    assert turned_away.json()["error"] == (
+        "The server is busy: no write could start within 0.5 s. Retry shortly."
+    )
+
+
+def test_writes_wait_their_turn_and_reads_go_by(
+    settings: Settings, tenant: Tenant, database_url: str
+) -> None:
+    app = create_app(replace(settings, writes_in_flight=1, db_pool_timeout=0.5))
+    asyncio.run(_writes_past_the_gate(app, tenant, database_url))
