@@ -93,25 +93,19 @@ def make_request_engine(settings: Settings) -> AsyncEngine:
 
     A checkout that waits `db_pool_timeout` seconds fails (answered 503 with Retry-After)."""
     url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(
-            url.set(drivername="sqlite+aiosqlite"),
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_pool_size,
-            pool_timeout=settings.db_pool_timeout,
-            **JSON_CODEC,
-        )
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
-        return engine
+    sqlite = url.get_backend_name() == "sqlite"
     engine = create_async_engine(
-        url.set(drivername="postgresql+psycopg"),
+        url.set(drivername="sqlite+aiosqlite" if sqlite else "postgresql+psycopg"),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
         **JSON_CODEC,
     )
-    event.listen(engine.sync_engine, "connect", _tune_postgresql)
-    event.listen(engine.sync_engine, "checkout", _drop_if_closed)
+    if sqlite:
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    else:
+        event.listen(engine.sync_engine, "connect", _tune_postgresql)
+        event.listen(engine.sync_engine, "checkout", _drop_if_closed)
     return engine
 
 

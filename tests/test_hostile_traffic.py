@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from mira.runtime import Runtime
-from tests.cli.test_serve import free_port
+from tests.cli.test_serve import free_port, wait_until_up
 from tests.factories import Tenant
 
 MIRA = Path(sys.executable).with_name("mira")
@@ -50,14 +50,7 @@ def server(runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+        wait_until_up(f"{base}/health", log)
         yield base
     finally:
         process.terminate()

@@ -69,7 +69,12 @@ async def _waiting_on_a_lock(database_url: str) -> None:
         engine.dispose()
 
 
-async def _read_while_a_write_waits(app: MiraApp, tenant: Tenant, database_url: str) -> None:
+@asynccontextmanager
+async def _a_write_stuck_on_a_lock(
+    app: MiraApp, tenant: Tenant, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, asyncio.Task[httpx.Response]]]:
+    """A client, and a write of it waiting for a lock held elsewhere: released on leaving,
+    when the write must then succeed."""
     hold = _sqlite_writer_held if database_url.startswith("sqlite") else _postgresql_table_locked
     release = hold(database_url)
     async with _client(app) as client:
@@ -79,14 +84,19 @@ async def _read_while_a_write_waits(app: MiraApp, tenant: Tenant, database_url: 
             )
             await asyncio.sleep(0.1)
             await _waiting_on_a_lock(database_url)
-            read = await client.get("/api/v1/meetings", headers=tenant.headers)
-            assert read.status_code == 200
-            # Had the write's wait held the loop, no read could have been answered before it.
-            assert not write.done()
+            yield client, write
         finally:
             release()
         written = await asyncio.wait_for(write, 15)
     assert written.status_code == 200, written.text
+
+
+async def _read_while_a_write_waits(app: MiraApp, tenant: Tenant, database_url: str) -> None:
+    async with _a_write_stuck_on_a_lock(app, tenant, database_url) as (client, write):
+        read = await client.get("/api/v1/meetings", headers=tenant.headers)
+        assert read.status_code == 200
+        # Had the write's wait held the loop, no read could have been answered before it.
+        assert not write.done()
 
 
 def test_a_write_waiting_for_a_lock_holds_up_no_read(
@@ -130,22 +140,11 @@ def test_an_exhausted_pool_answers_503_and_holds_up_nothing(
 
 
 async def _writes_past_the_gate(app: MiraApp, tenant: Tenant, database_url: str) -> None:
-    hold = _sqlite_writer_held if database_url.startswith("sqlite") else _postgresql_table_locked
-    release = hold(database_url)
-    async with _client(app) as client:
-        try:
-            stuck = asyncio.create_task(
-                client.post("/api/v1/templates", json=BODY, headers=tenant.headers)
-            )
-            await asyncio.sleep(0.1)
-            await _waiting_on_a_lock(database_url)
-            # The one write in flight holds the gate: the next waits, then is turned away.
-            turned_away = await client.post("/api/v1/templates", json=BODY, headers=tenant.headers)
-            read = await client.get("/api/v1/meetings", headers=tenant.headers)
-            assert not stuck.done()
-        finally:
-            release()
-        assert (await asyncio.wait_for(stuck, 15)).status_code == 200
+    async with _a_write_stuck_on_a_lock(app, tenant, database_url) as (client, stuck):
+        # The one write in flight holds the gate: the next waits, then is turned away.
+        turned_away = await client.post("/api/v1/templates", json=BODY, headers=tenant.headers)
+        read = await client.get("/api/v1/meetings", headers=tenant.headers)
+        assert not stuck.done()
     assert read.status_code == 200
     assert turned_away.status_code == 503
     assert turned_away.headers["Retry-After"] == "1"

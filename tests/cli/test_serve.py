@@ -20,6 +20,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_up(url: str, log: Path, seconds: float = 30) -> None:
+    """Until `url` answers; a server that does not come up fails the test with its log."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, f"server did not come up: {log.read_text()}"
+            time.sleep(0.2)
+
+
 def test_serve_answers_over_http(tmp_path: Path) -> None:
     env = os.environ | {
         "MIRA_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
@@ -35,14 +47,7 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.2)
+        wait_until_up(f"{base}/openapi.json", tmp_path / "serve.log")
         key = subprocess.run(
             [str(MIRA), "keys", "create", "--org", "served"],
             env=env,
