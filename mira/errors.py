@@ -39,3 +39,11 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
+
+
+class Busy(ServiceUnavailable):
+    """Nothing was done, and a retry shortly will do: `Retry-After` says when, in seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}

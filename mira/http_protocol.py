@@ -20,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 
 from mira.apis import Api, api_for
+from mira.app import edge_apis
 from mira.settings import Settings
 
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
@@ -142,8 +143,6 @@ class MiraUvicornWorker(UvicornWorker):  # type: ignore[misc]
     """gunicorn's uvicorn worker, serving HTTP with `BoundedHttpToolsProtocol`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from mira.app import edge_apis
-
         protocol = type(
             "BoundedHttpToolsProtocol",
             (BoundedHttpToolsProtocol,),

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mira.apis import Api, api_for
-from mira.errors import ApiError, ServiceUnavailable
+from mira.errors import ApiError, Busy
 from models import RateLimitCounter
 
 log = logging.getLogger("mira.rate_limits")
@@ -127,12 +127,6 @@ class Verdict:
         }
 
 
-class LimitsUncounted(ServiceUnavailable):
-    def __init__(self) -> None:
-        super().__init__("Rate limits cannot be counted right now. Retry shortly.")
-        self.headers = {"Retry-After": "1"}
-
-
 class RateLimiter:
     """Counts one hit against each identifier and reports the tightest of the windows.
 
@@ -165,7 +159,7 @@ class RateLimiter:
                 )
             if self.fail_open:
                 return None
-            raise LimitsUncounted from failure
+            raise Busy("Rate limits cannot be counted right now. Retry shortly.") from failure
 
     def state(self) -> str:
         """What /health reports: whether the storage answers now, and the policy if not."""

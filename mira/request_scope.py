@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util import await_, greenlet_spawn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mira.errors import ServiceUnavailable
+from mira.errors import Busy
 from mira.rate_limits import SCOPE_KEY as RATE_LIMITER_KEY
 from mira.runtime import Runtime
 from mira.settings import Settings
@@ -35,16 +35,7 @@ from mira.settings import Settings
 log = logging.getLogger("mira.requests")
 
 SCOPE_KEY = "mira.request"
-# What a client that found the database busy or away is told to wait, in seconds.
-RETRY_AFTER_SECONDS = 1
-
 Result = TypeVar("Result")
-
-
-class DatabaseUnavailable(ServiceUnavailable):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class RequestScope:
@@ -86,7 +77,7 @@ class RequestScope:
             return await greenlet_spawn(work, *args, **kwargs)
         except TimeoutError as exhausted:
             timeout = self.runtime.settings.db_pool_timeout
-            raise DatabaseUnavailable(
+            raise Busy(
                 f"The server is busy: no database connection came free in {timeout:g} s."
                 " Retry shortly."
             ) from exhausted
@@ -94,9 +85,7 @@ class RequestScope:
             # Refused or dropped connections, a restarting server, SQLite's writer held past
             # its busy timeout: the transaction is gone and a retry will do.
             log.warning("database unavailable to a request: %s", unreachable.orig)
-            raise DatabaseUnavailable(
-                "The database cannot be reached right now. Retry shortly."
-            ) from unreachable
+            raise Busy("The database cannot be reached right now. Retry shortly.") from unreachable
 
 
 def scope_of(asgi_scope: Scope) -> RequestScope:

@@ -18,6 +18,15 @@ from tests.receivers import Received
 from tests.voice.calling import CUSTOM_REQUEST, Shop, request_for
 
 UPDATE = "/v1/admin/assistant/update"
+# The events of an answered call that completes on its first attempt, in order.
+COMPLETED = [
+    "call.initiate",
+    "call.in-progress",
+    "call.ended",
+    "call.completed",
+    "end-of-call",
+    "call.lifecycle-ended",
+]
 
 
 def number(digit: int) -> str:

@@ -16,16 +16,7 @@ from mira.worker import Worker
 from models.base import object_id
 from tests.receivers import loopback_worker
 from tests.voice.calling import CUSTOM_REQUEST, Shop, request_for
-from tests.voice.dialing import Clock, drive, ended, number
-
-COMPLETED = [
-    "call.initiate",
-    "call.in-progress",
-    "call.ended",
-    "call.completed",
-    "end-of-call",
-    "call.lifecycle-ended",
-]
+from tests.voice.dialing import COMPLETED, Clock, drive, ended, number
 
 
 class Killed(BaseException):
